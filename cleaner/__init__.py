@@ -1,0 +1,36 @@
+"""cleaner: turn a folder of raw news articles into a clean, normalized, deduplicated corpus.
+
+>>> from cleaner import clean_text
+>>> clean_text("Headline Here\\n\\nThe body.\\n\\nSubscribe to our newsletter!").text
+'The body.'
+"""
+
+__version__ = "0.1.0"
+
+from .config import Settings
+from .document import Document, Removal
+from .errors import CleanerError, InputError, OutputError, RuleError
+from .pipeline import CorpusResult, Pipeline, clean_corpus, clean_documents, clean_text
+from .rules import Rules, load_rules
+from .run import run_clean
+from .rule_tests import test_rules
+
+__all__ = [
+    "CleanerError",
+    "CorpusResult",
+    "Document",
+    "InputError",
+    "OutputError",
+    "Pipeline",
+    "Removal",
+    "RuleError",
+    "Rules",
+    "Settings",
+    "__version__",
+    "clean_corpus",
+    "clean_documents",
+    "clean_text",
+    "load_rules",
+    "run_clean",
+    "test_rules",
+]

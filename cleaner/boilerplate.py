@@ -1,0 +1,252 @@
+"""Strip boilerplate: apply the rules to one document, recording what each rule removed.
+
+Rules see the normalized text one line (or paragraph) at a time. Kinds run in a fixed order,
+header, paragraph, line, tail, inline, and a line belongs to the first rule that claims it,
+so the audit names one rule per removed span.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from .document import Document, Removal
+from .normalize import tidy_whitespace
+from .rules import Rule, Rules
+
+log = logging.getLogger(__name__)
+
+_WORD = regex.compile(r"\w+")
+
+
+@dataclass(slots=True)
+class Stripped:
+    """What applying rules to one text gives: the new text and the audit of the change."""
+
+    text: str
+    removals: list[Removal] = field(default_factory=list)
+    captured: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+class _Matcher:
+    """Runs rule patterns under a time limit; a rule that times out is disabled and reported."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.failed: list[str] = []
+
+    def search(self, rule: Rule, text: str) -> regex.Match[str] | None:
+        if rule.id in self.failed:
+            return None
+        try:
+            return rule.search(text, self.timeout)
+        except TimeoutError:
+            log.warning("rule %s timed out after %ss and was skipped for this document", rule.id, self.timeout)
+            self.failed.append(rule.id)
+            return None
+
+    def finditer(self, rule: Rule, text: str) -> Iterable[regex.Match[str]]:
+        if rule.id in self.failed:
+            return []
+        try:
+            return [m for pattern in rule.patterns for m in pattern.finditer(text, timeout=self.timeout)]
+        except TimeoutError:
+            self.failed.append(rule.id)
+            return []
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _capture(found: regex.Match[str] | None, captured: dict[str, str]) -> None:
+    if found is not None:
+        for key, value in found.groupdict().items():
+            if value and value.strip():
+                captured.setdefault(key, value.strip())
+
+
+def apply_rules(text: str, rules: list[Rule], timeout: float | None = None) -> Stripped:
+    """Apply ``rules`` to normalized ``text``.
+
+    >>> from cleaner.rules import Rule
+    >>> rule = Rule("ad", "line", "ads", (regex.compile("^- ?advertisement ?-$", regex.I),),
+    ...             ("- Advertisement -",), ("A story",), "x.toml")
+    >>> apply_rules("A story.\\n\\n- Advertisement -\\n\\nThe end.", [rule]).text
+    'A story.\\n\\nThe end.'
+    """
+    spans = _line_spans(text)
+    lines = [text[a:b] for a, b in spans]
+    owner: list[str | None] = [None] * len(lines)
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    matcher = _Matcher(timeout)
+    captured: dict[str, str] = {}
+    by_kind: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_kind.setdefault(rule.kind, []).append(rule)
+
+    for rule in by_kind.get("header", []):
+        _apply_header(rule, lines, nonblank, owner, matcher, captured)
+    for rule in by_kind.get("paragraph", []):
+        for paragraph in _paragraphs(nonblank):
+            if all(owner[i] is None for i in paragraph):
+                joined = " ".join(lines[i] for i in paragraph)
+                found = matcher.search(rule, joined)
+                if found:
+                    _capture(found, captured)
+                    for i in paragraph:
+                        owner[i] = rule.id
+    line_rules = by_kind.get("line", [])
+    for i in nonblank:
+        if owner[i] is None:
+            for rule in line_rules:
+                found = matcher.search(rule, lines[i])
+                if found:
+                    _capture(found, captured)
+                    owner[i] = rule.id
+                    break
+    for rule in by_kind.get("tail", []):
+        _apply_tail(rule, text, spans, lines, nonblank, owner, matcher)
+
+    removals = _line_removals(spans, owner)
+    edits = _inline_edits(by_kind.get("inline", []), spans, lines, owner, matcher)
+    removals.extend(Removal(rule_id, start, end) for start, end, _, rule_id in edits)
+    removals.sort(key=lambda r: (r.start, r.end))
+    return Stripped(text=_assemble(text, spans, owner, edits), removals=removals,
+                    captured=captured, failures=matcher.failed)
+
+
+def _paragraphs(nonblank: list[int]) -> list[list[int]]:
+    groups: list[list[int]] = []
+    for i in nonblank:
+        if groups and groups[-1][-1] == i - 1:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _apply_header(rule: Rule, lines: list[str], nonblank: list[int], owner: list[str | None],
+                  matcher: _Matcher, captured: dict[str, str]) -> None:
+    """The block starts at the first matching line among the first ``max_lines`` and runs while lines match."""
+    window = nonblank[: rule.max_lines]
+    first = next((pos for pos, i in enumerate(window) if owner[i] is None and matcher.search(rule, lines[i])), None)
+    if first is None:
+        return
+    for i in nonblank[first:]:
+        if owner[i] is not None:  # claimed by an earlier header rule: part of the same block
+            continue
+        found = matcher.search(rule, lines[i])
+        if not found:
+            break
+        owner[i] = rule.id
+        _capture(found, captured)
+
+
+def _apply_tail(rule: Rule, text: str, spans: list[tuple[int, int]], lines: list[str], nonblank: list[int],
+                owner: list[str | None], matcher: _Matcher) -> None:
+    """Cut from the first matching line in the last ``within`` of the text, if what follows is boilerplate too."""
+    cutoff = len(text) * (1.0 - rule.within)
+    for position, i in enumerate(nonblank):
+        if spans[i][0] < cutoff or owner[i] is not None or not matcher.search(rule, lines[i]):
+            continue
+        rest = nonblank[position + 1:]
+        if all(owner[j] is not None or len(_WORD.findall(lines[j])) <= (rule.max_words or 12)
+               or matcher.search(rule, lines[j]) for j in rest):
+            for j in [i, *rest]:
+                if owner[j] is None:
+                    owner[j] = rule.id
+            return
+
+
+def _line_removals(spans: list[tuple[int, int]], owner: list[str | None]) -> list[Removal]:
+    """One removal per run of lines removed by the same rule (blank lines between them included)."""
+    removals: list[Removal] = []
+    current: tuple[str, int, int] | None = None
+    for (start, end), rule_id in zip(spans, owner):
+        if rule_id is None:
+            if start != end:  # a kept line ends the run; blank lines do not
+                if current:
+                    removals.append(Removal(*current))
+                current = None
+            continue
+        if current and current[0] == rule_id:
+            current = (rule_id, current[1], end)
+        else:
+            if current:
+                removals.append(Removal(*current))
+            current = (rule_id, start, end)
+    if current:
+        removals.append(Removal(*current))
+    return removals
+
+
+def _inline_edits(rules: list[Rule], spans: list[tuple[int, int]], lines: list[str],
+                  owner: list[str | None], matcher: _Matcher) -> list[tuple[int, int, str, str]]:
+    """Non-overlapping ``(start, end, replacement, rule id)`` edits in kept lines, by position."""
+    edits: list[tuple[int, int, str, str]] = []
+    if not rules:
+        return edits
+    for (offset, _), line, rule_id in zip(spans, lines, owner):
+        if rule_id is not None or not line:
+            continue
+        found = [(m.start(), m.end(), m.expand(rule.replace), rule.id)
+                 for rule in rules for m in matcher.finditer(rule, line) if m.end() > m.start()]
+        last_end = -1
+        for start, end, replacement, rid in sorted(found, key=lambda e: (e[0], -e[1])):
+            if start >= last_end:
+                edits.append((offset + start, offset + end, replacement, rid))
+                last_end = end
+    return edits
+
+
+def _assemble(text: str, spans: list[tuple[int, int]], owner: list[str | None],
+              edits: list[tuple[int, int, str, str]]) -> str:
+    if not edits and all(o is None for o in owner):
+        return text
+    pieces: list[str] = []
+    pending = iter(edits)
+    edit = next(pending, None)
+    for (start, end), rule_id in zip(spans, owner):
+        if rule_id is not None:
+            pieces.append("")
+            continue
+        line, cursor = [], start
+        while edit is not None and edit[0] < end:
+            line.append(text[cursor:edit[0]])
+            line.append(edit[2])
+            cursor = edit[1]
+            edit = next(pending, None)
+        line.append(text[cursor:end])
+        pieces.append("".join(line))
+    return tidy_whitespace("\n".join(pieces))
+
+
+def _scope(doc: Document) -> str:
+    """What a rule set's ``when`` pattern is matched against: the text and where it came from."""
+    extra = [str(doc.metadata.get(key, "")) for key in ("url", "sitename", "hostname")]
+    return "\n".join([doc.text, *filter(None, extra)])
+
+
+def strip_boilerplate(doc: Document, rules: Rules, timeout: float | None = None,
+                      max_removed_share: float = 1.0) -> Document:
+    """The boilerplate stage: apply the rules that fit the document, and record each removal."""
+    result = apply_rules(doc.text, rules.for_text(_scope(doc)), timeout)
+    metadata: dict[str, Any] = dict(doc.metadata)
+    for key, value in result.captured.items():
+        metadata.setdefault(key, value)
+    flags = [f"rule-timeout:{rule_id}" for rule_id in result.failures]
+    removed = sum(r.chars for r in result.removals)
+    if doc.text and removed / len(doc.text) > max_removed_share:
+        flags.append(f"removed-share:{removed / len(doc.text):.2f}")
+    return doc.with_(text=result.text, removals=doc.removals + tuple(result.removals), metadata=metadata,
+                     flags=doc.flags + tuple(flags))

@@ -1,0 +1,193 @@
+"""The command line: parse options, call the library, turn its errors into one line and exit 2."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from . import __version__
+from .config import Settings
+from .errors import CleanerError, RuleError
+from .report import summary
+from .rule_tests import test_rules
+from .rules import KINDS, default_rules_dir, load_rules
+from .run import run_clean
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    help="Turn a folder of raw news articles into a clean, normalized, deduplicated corpus.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="Check and inspect boilerplate rule files.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"cleaner: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def handles_errors(command: F) -> F:
+    """Library errors become one line on stderr and exit 2; Ctrl-C leaves outputs as they were."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CleanerError as exc:
+            raise _fail(str(exc)) from None
+        except KeyboardInterrupt:
+            raise _fail("interrupted; the output folder was left as it was", 130) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (| head): nothing more to say
+            raise typer.Exit(EXIT_OK) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cleaner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each step does."),
+) -> None:
+    """Turn a folder of raw news articles into a clean, normalized, deduplicated corpus."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="cleaner: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def _resolve_rules(rules: Path | None) -> Path:
+    """``--rules`` if given, else ``./rules`` when it exists, else the rules shipped with cleaner."""
+    if rules is not None:
+        return rules
+    local = Path("rules")
+    return local if local.is_dir() else default_rules_dir()
+
+
+class _Progress:
+    """A progress bar on a terminal; nothing at all otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("cleaning"), BarColumn(), TextColumn("{task.completed} documents"),
+                                TimeElapsedColumn(), transient=True, console=_stderr_console())
+            self.task = self.bar.add_task("clean", total=None)
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        if self.bar is None:
+            return None
+        self.bar.start()
+        return lambda n: self.bar.advance(self.task, n)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+@handles_errors
+def clean(
+    raw: Path = typer.Argument(Path("raw"), help="Folder (or file) of raw documents: .txt .md .html .jsonl, maybe .gz."),
+    out: Path = typer.Argument(Path("clean"), help="Output folder: corpus.jsonl, manifest.jsonl, report.json."),
+    rules: Path | None = typer.Option(None, "--rules", help="Rules folder [default: ./rules if present, else the shipped rules]."),
+    threshold: float | None = typer.Option(None, help=f"Near-duplicate similarity threshold [default: {Settings.threshold}]."),
+    num_perm: int | None = typer.Option(None, "--num-perm", help=f"MinHash permutations [default: {Settings.num_perm}]."),
+    ngram: int | None = typer.Option(None, help=f"Words per shingle [default: {Settings.ngram}]."),
+    lang: str | None = typer.Option(None, help="Keep only these languages, e.g. 'en,fr' [default: all]."),
+    max_removed_share: float | None = typer.Option(None, "--max-removed-share", help=f"Flag documents that lost more than this share to rules [default: {Settings.max_removed_share}]."),
+    strict: bool = typer.Option(False, help="Exit 1 if any document could not be read."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+) -> None:
+    """Clean RAW into OUT: normalize, strip boilerplate, detect language, drop duplicates.
+
+    Example: cleaner clean raw clean --lang en
+    """
+    settings = Settings().with_overrides(threshold=threshold, num_perm=num_perm, ngram=ngram, lang=lang,
+                                         max_removed_share=max_removed_share, strict=strict)
+    rules_dir = _resolve_rules(rules)
+    with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        _, report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress)
+    if not quiet:
+        typer.echo(summary(report), err=True)
+        typer.echo(f"wrote {out}/ (corpus.jsonl, manifest.jsonl, report.json) with rules from {rules_dir} "
+                   f"in {report['seconds'].get('total', 0):.1f}s", err=True)
+    errors = report["by_status"]["error"]
+    if strict and errors:
+        raise _fail(f"{errors} document(s) could not be read (--strict)", EXIT_FINDINGS)
+
+
+@rules_app.command("test")
+@handles_errors
+def rules_test(
+    folder: Path | None = typer.Argument(None, help="Rules folder [default: ./rules if present, else the shipped rules]."),
+) -> None:
+    """Check every rule against its own remove and keep examples; exit 1 naming each failure.
+
+    Example: cleaner rules test rules
+    """
+    folder = _resolve_rules(folder)
+    rules = load_rules(folder)
+    failures = test_rules(rules)
+    for failure in failures:
+        typer.echo(str(failure))
+    examples = sum(len(r.remove) + len(r.keep) for r in rules)
+    typer.echo(f"{len(rules)} rules, {examples} examples, {len(failures)} failing ({folder})", err=True)
+    if failures:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@rules_app.command("list")
+@handles_errors
+def rules_list(
+    folder: Path | None = typer.Argument(None, help="Rules folder [default: ./rules if present, else the shipped rules]."),
+) -> None:
+    """List the rules in a folder: id, kind, file and why.
+
+    Example: cleaner rules list
+    """
+    rules = load_rules(_resolve_rules(folder))
+    for rule_set in rules.sets:
+        when = f" (when: {rule_set.when.pattern})" if rule_set.when else ""
+        typer.echo(f"{Path(rule_set.file).name}{when}")
+        for rule in rule_set.rules:
+            typer.echo(f"  {rule.id:<24} {rule.kind:<9} {rule.why}")
+
+
+@rules_app.command("kinds")
+def rules_kinds() -> None:
+    """Explain the kinds of rule a rule file can hold."""
+    for kind, meaning in KINDS.items():
+        typer.echo(f"{kind:<10} {meaning}")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except RuleError as exc:  # raised outside a command (should not happen, but never a traceback)
+        typer.echo(f"cleaner: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,66 @@
+"""Settings: every default in one immutable value, overridden key by key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a cleaning run does. Option names match the CLI flags (``--num-perm`` is ``num_perm``).
+
+    >>> Settings().with_overrides(threshold=0.9).threshold
+    0.9
+    """
+
+    #: Estimated Jaccard similarity of word shingles at which two documents are near-duplicates.
+    threshold: float = 0.7
+    #: MinHash permutations: more is more precise and slower.
+    num_perm: int = 128
+    #: Words per shingle.
+    ngram: int = 5
+    #: Languages to keep (ISO 639-1); empty keeps every language.
+    lang: tuple[str, ...] = ()
+    #: Characters of the stripped text given to the language detector.
+    lang_chars: int = 3000
+    #: Flag a document whose rules removed more than this share of its characters.
+    max_removed_share: float = 0.6
+    #: Seconds one rule may spend on one document before it is cut off and reported.
+    rule_timeout: float = 1.0
+    #: Exit 1 when any document failed to read.
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise InputError(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 16 <= self.num_perm <= 1024:
+            raise InputError(f"num_perm must be between 16 and 1024, got {self.num_perm}")
+        if not 1 <= self.ngram <= 20:
+            raise InputError(f"ngram must be between 1 and 20, got {self.ngram}")
+        if not 0.0 < self.max_removed_share <= 1.0:
+            raise InputError(f"max_removed_share must be in (0, 1], got {self.max_removed_share}")
+        if self.lang_chars < 50:
+            raise InputError(f"lang_chars must be at least 50, got {self.lang_chars}")
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """Return a copy with the given keys changed; ``None`` values leave a key as it is."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(f"unknown setting(s): {', '.join(unknown)}")
+        changes = {k: v for k, v in values.items() if v is not None}
+        if isinstance(changes.get("lang"), str):
+            changes["lang"] = parse_lang_list(changes["lang"])
+        return replace(self, **changes)
+
+
+def parse_lang_list(value: str) -> tuple[str, ...]:
+    """Parse ``"en, fr"`` into ``("en", "fr")``.
+
+    >>> parse_lang_list("en, FR")
+    ('en', 'fr')
+    """
+    return tuple(sorted({part.strip().lower() for part in value.split(",") if part.strip()}))

@@ -1,0 +1,68 @@
+"""The value type that flows through every stage: an immutable `Document`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+#: Statuses a document can end with, as written in the manifest.
+STATUSES = ("kept", "duplicate", "language", "empty", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A span a stage removed, with the rule that removed it.
+
+    ``start`` and ``end`` index the text as that stage received it.
+    """
+
+    rule: str
+    start: int
+    end: int
+
+    @property
+    def chars(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input document and everything the stages learned about it.
+
+    Stages never mutate a document; they return a changed copy (``with_``).
+
+    >>> doc = Document(id="a", text="Hello", source="a.txt")
+    >>> doc.with_(text="Hi").text, doc.text
+    ('Hi', 'Hello')
+    """
+
+    id: str
+    text: str
+    source: str
+    line: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    removals: tuple[Removal, ...] = ()
+    #: Warnings worth a look that do not drop the document (``removed-share:0.72``).
+    flags: tuple[str, ...] = ()
+    status: str = "kept"
+    reason: str | None = None
+    chars_in: int = 0
+    digest: str | None = None
+    signature: bytes | None = None
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+    @property
+    def dropped(self) -> bool:
+        return self.status != "kept"
+
+    def with_(self, **changes: Any) -> Document:
+        return replace(self, **changes)
+
+    def with_metadata(self, **values: Any) -> Document:
+        return replace(self, metadata={**self.metadata, **values})
+
+    def drop(self, status: str, reason: str) -> Document:
+        if status not in STATUSES or status == "kept":
+            raise ValueError(f"not a drop status: {status!r}")
+        return replace(self, status=status, reason=reason)

@@ -1,0 +1,181 @@
+"""The pipeline: per-document stages run by an executor, then corpus-level dedup, then writing.
+
+    read -> normalize -> boilerplate -> metadata -> (empty?) -> language -> signature
+         -> dedup (all signatures at once) -> write
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from .boilerplate import strip_boilerplate
+from .config import Settings
+from .dedup import Candidate, Duplicate, fingerprint, near_duplicate_clusters
+from .document import Document
+from .executor import Executor, SerialExecutor
+from .language import detect_language
+from .metadata import extract_metadata
+from .normalize import normalize
+from .read import read_documents
+from .rules import Rules, load_rules
+
+log = logging.getLogger(__name__)
+
+#: The per-document stages, in order; each is ``Document -> Document`` given the pipeline.
+STAGES = ("normalize", "boilerplate", "metadata", "empty", "language", "signature")
+SHARD_SIZE = 64
+
+_HAS_WORD = regex.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The settings and rules a run uses: everything the per-document stages need, picklable."""
+
+    settings: Settings = field(default_factory=Settings)
+    rules: Rules = field(default_factory=Rules)
+
+    def stage(self, name: str, doc: Document) -> Document:
+        s = self.settings
+        if name == "normalize":
+            return normalize(doc)
+        if name == "boilerplate":
+            return strip_boilerplate(doc, self.rules, s.rule_timeout, s.max_removed_share)
+        if name == "metadata":
+            return extract_metadata(doc)
+        if name == "empty":
+            return drop_empty(doc)
+        if name == "language":
+            return detect_language(doc, s.lang, s.lang_chars)
+        if name == "signature":
+            return fingerprint(doc, s.ngram, s.num_perm)
+        raise ValueError(f"unknown stage {name!r}")
+
+    def clean(self, doc: Document, timings: dict[str, float] | None = None) -> Document:
+        """Run every per-document stage on ``doc`` (a dropped document passes through)."""
+        for name in STAGES:
+            if doc.dropped:
+                break
+            start = time.perf_counter()
+            doc = self.stage(name, doc)
+            if timings is not None:
+                timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+        return doc
+
+
+def drop_empty(doc: Document) -> Document:
+    """The empty check: a document with no words left is dropped, saying why."""
+    if _HAS_WORD.search(doc.text):
+        return doc
+    reason = "empty input" if doc.chars_in == 0 else "no text left after cleaning"
+    return doc.drop("empty", reason)
+
+
+def clean_shard(pipeline: Pipeline, shard: list[Document]) -> tuple[list[Document], dict[str, float]]:
+    """Clean a shard of documents; the unit of work an executor ships."""
+    timings: dict[str, float] = {}
+    return [pipeline.clean(doc, timings) for doc in shard], timings
+
+
+@dataclass
+class CorpusResult:
+    """Every input document in id order, with what happened to it, and the run's figures."""
+
+    documents: list[Document]
+    duplicates: list[Duplicate]
+    seconds: dict[str, float]
+
+    @property
+    def kept(self) -> list[Document]:
+        return [d for d in self.documents if d.status == "kept"]
+
+
+def _shards(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(docs)
+    while shard := list(itertools.islice(iterator, size)):
+        yield shard
+
+
+def _timed(items: Iterable[Document], seconds: dict[str, float], name: str) -> Iterator[Document]:
+    """Yield from ``items``, adding the time spent producing them to ``seconds[name]``."""
+    iterator = iter(items)
+    while True:
+        start = time.perf_counter()
+        item = next(iterator, None)
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+        if item is None:
+            return
+        yield item
+
+
+def _unique_ids(docs: Iterable[Document]) -> Iterator[Document]:
+    """A later document whose id is taken gets status error, and an id of its own."""
+    seen: dict[str, str] = {}
+    for doc in docs:
+        if doc.id in seen:
+            where = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
+            yield doc.with_(id=f"{doc.id}@{where}", text="", status="error",
+                            reason=f"{where}: id '{doc.id}' is already used by {seen[doc.id]}")
+            continue
+        seen[doc.id] = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
+        yield doc
+
+
+def clean_documents(docs: Iterable[Document], pipeline: Pipeline | None = None,
+                    executor: Executor | None = None,
+                    progress: Callable[[int], None] | None = None) -> CorpusResult:
+    """Clean documents already in memory (or streamed): stages, then dedup across all of them."""
+    pipeline = pipeline or Pipeline()
+    executor = executor or SerialExecutor()
+    seconds: dict[str, float] = {}
+    cleaned: list[Document] = []
+    shards = _shards(_unique_ids(_timed(docs, seconds, "read")), SHARD_SIZE)
+    for shard_docs, timings in executor.map(partial(clean_shard, pipeline), shards):
+        cleaned.extend(shard_docs)
+        for name, value in timings.items():
+            seconds[name] = seconds.get(name, 0.0) + value
+        if progress:
+            progress(len(shard_docs))
+    start = time.perf_counter()
+    s = pipeline.settings
+    candidates = [Candidate(d.id, len(d.text), d.digest or "", d.signature)
+                  for d in cleaned if d.status == "kept" and d.signature is not None]
+    duplicates = near_duplicate_clusters(candidates, s.threshold, s.num_perm)
+    by_id = {d.id: d for d in duplicates}
+    documents = []
+    for doc in sorted(cleaned, key=lambda d: d.id):
+        dup = by_id.get(doc.id)
+        if dup is not None:
+            kind = "exact duplicate" if dup.exact else f"near-duplicate (similarity {dup.similarity:.2f})"
+            doc = doc.drop("duplicate", f"{kind} of {dup.of}").with_(duplicate_of=dup.of, similarity=dup.similarity)
+        documents.append(doc)
+    seconds["dedup"] = time.perf_counter() - start
+    return CorpusResult(documents=documents, duplicates=duplicates, seconds=seconds)
+
+
+def clean_corpus(raw: Path | str, pipeline: Pipeline | None = None, executor: Executor | None = None,
+                 progress: Callable[[int], None] | None = None) -> CorpusResult:
+    """Read every document under ``raw`` and clean the lot. Writes nothing: see `write_corpus`."""
+    return clean_documents(read_documents(Path(raw)), pipeline, executor, progress)
+
+
+def clean_text(text: str, rules: Rules | None = None, settings: Settings | None = None,
+               doc_id: str = "text", **metadata: Any) -> Document:
+    """Clean one text with the per-document stages (no dedup); the result says what was removed.
+
+    >>> doc = clean_text("Big News\\n\\nThe council met on Monday.\\n\\nCopyright © 2024 Example Ltd")
+    >>> doc.metadata["title"], doc.text, [r.rule for r in doc.removals]
+    ('Big News', 'The council met on Monday.', ['copyright-line', 'title'])
+    """
+    rules = load_rules() if rules is None else rules
+    pipeline = Pipeline(settings or Settings(), rules)
+    return pipeline.clean(Document(id=doc_id, text=text, source="", metadata=dict(metadata), chars_in=len(text)))

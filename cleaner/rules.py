@@ -1,0 +1,250 @@
+"""Boilerplate rules kept as data: load TOML rule files, check them up front, test their examples.
+
+A rule file holds one rule set (optionally limited to some sites by ``when``) and its rules::
+
+    [set]
+    why = "Global Research / Mondialisation.ca republication notices"
+    when = 'mondialisation\\.ca|globalresearch\\.ca'
+
+    [[rules]]
+    id = "gr-disclaimer-fr"
+    kind = "line"
+    why = "the CRM's French disclaimer"
+    pattern = '^Avis de non-responsabilité\\s*:'
+    remove = ["Avis de non-responsabilité : Les opinions exprimées ..."]
+    keep = ["Le porte-parole a décliné toute responsabilité."]
+
+See the README for every key. Everything is checked when the file is loaded, so a broken rule
+stops a run before it starts, with a `RuleError` naming the file and the rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from .errors import RuleError
+
+log = logging.getLogger(__name__)
+
+#: What each kind of rule does; the README explains them with examples.
+KINDS = {
+    "line": "remove every line the pattern matches",
+    "paragraph": "remove every paragraph (lines between blank lines) the pattern matches",
+    "header": "remove the block of leading lines that match, capturing named groups as metadata",
+    "tail": "cut from a matching line to the end, near the end and only if the rest is boilerplate too",
+    "inline": "remove (or replace) the matched text inside a line",
+}
+_SET_KEYS = {"name", "why", "when"}
+_RULE_KEYS = {"id", "kind", "why", "pattern", "patterns", "remove", "keep", "replace",
+              "case_sensitive", "max_lines", "within", "max_words"}
+_KIND_KEYS = {"inline": {"replace"}, "header": {"max_lines"}, "tail": {"within"}}
+_NO_MAX_WORDS = {"inline", "header"}
+_WORD = regex.compile(r"\w+")
+_ID = regex.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: what it matches, why, and the examples that prove it."""
+
+    id: str
+    kind: str
+    why: str
+    patterns: tuple[regex.Pattern[str], ...]
+    remove: tuple[str, ...]
+    keep: tuple[str, ...]
+    file: str
+    replace: str = ""
+    max_lines: int = 12
+    within: float = 0.4
+    #: Lines (or paragraphs) longer than this many words are never removed by the rule; for a
+    #: tail rule, the longest line it accepts after its marker. ``None``: no limit (tail: 12).
+    max_words: int | None = None
+
+    def search(self, text: str, timeout: float | None = None) -> regex.Match[str] | None:
+        """The first match of any of the rule's patterns in ``text`` (if not too long for the rule)."""
+        if self.max_words is not None and self.kind != "tail" and len(_WORD.findall(text)) > self.max_words:
+            return None
+        for pattern in self.patterns:
+            found = pattern.search(text, timeout=timeout)
+            if found:
+                return found
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules of one file, with the ``when`` pattern that limits them to some documents."""
+
+    name: str
+    file: str
+    why: str
+    when: regex.Pattern[str] | None
+    rules: tuple[Rule, ...]
+
+    def applies_to(self, text: str) -> bool:
+        return self.when is None or self.when.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Every loaded rule set, in file order."""
+
+    sets: tuple[RuleSet, ...] = ()
+    folder: str = ""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (rule for rule_set in self.sets for rule in rule_set.rules)
+
+    def __len__(self) -> int:
+        return sum(len(s.rules) for s in self.sets)
+
+    def for_text(self, text: str) -> list[Rule]:
+        """The rules that apply to a document with this text (its ``when`` patterns match)."""
+        return [rule for s in self.sets if s.applies_to(text) for rule in s.rules]
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self if rule.id == rule_id), None)
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped with the package (or, in a source checkout, the repository's ``rules/``)."""
+    packaged = Path(str(resources.files("cleaner"))) / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_rules(folder: Path | str | None = None) -> Rules:
+    """Load and check every ``*.toml`` rule file in ``folder`` (default: the shipped rules)."""
+    folder = Path(folder) if folder is not None else default_rules_dir()
+    if not folder.is_dir():
+        raise RuleError(f"rules folder does not exist: {folder}")
+    sets = tuple(load_rule_file(path) for path in sorted(folder.glob("*.toml")))
+    seen: dict[str, str] = {}
+    for rule_set in sets:
+        for rule in rule_set.rules:
+            if rule.id in seen:
+                raise RuleError(f"{rule.file}: rule '{rule.id}': duplicate id (also in {seen[rule.id]})")
+            seen[rule.id] = rule.file
+    log.debug("loaded %d rules from %d files in %s", len(seen), len(sets), folder)
+    return Rules(sets=sets, folder=str(folder))
+
+
+def load_rule_file(path: Path) -> RuleSet:
+    """Load one rule file, checking every key, pattern and example up front."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{where}: cannot read rule file ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{where}: invalid TOML ({exc})") from exc
+    unknown = sorted(set(data) - {"set", "rules"})
+    if unknown:
+        raise RuleError(f"{where}: unknown top-level key(s) {', '.join(unknown)} (expected [set] and [[rules]])")
+    header = data.get("set", {})
+    if not isinstance(header, dict):
+        raise RuleError(f"{where}: [set] must be a table")
+    bad = sorted(set(header) - _SET_KEYS)
+    if bad:
+        raise RuleError(f"{where}: [set]: unknown key(s) {', '.join(bad)}")
+    when = header.get("when")
+    entries = data.get("rules", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RuleError(f"{where}: rules must be an array of tables ([[rules]])")
+    ids: set[str] = set()
+    rules = []
+    for number, entry in enumerate(entries, start=1):
+        rule = _build_rule(entry, where, number)
+        if rule.id in ids:
+            raise RuleError(f"{where}: rule '{rule.id}': duplicate id")
+        ids.add(rule.id)
+        rules.append(rule)
+    return RuleSet(
+        name=_string(header.get("name", path.stem), where, "[set] name"),
+        file=where,
+        why=_string(header.get("why", ""), where, "[set] why"),
+        when=None if when is None else _compile(_string(when, where, "[set] when"), where, "[set] when", True),
+        rules=tuple(rules),
+    )
+
+
+def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not _ID.fullmatch(rule_id):
+        raise RuleError(f"{where}: rule #{number}: 'id' must be a lowercase name like 'gr-disclaimer-fr', "
+                        f"got {rule_id!r}")
+    label = f"{where}: rule '{rule_id}'"
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise RuleError(f"{label}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    allowed = _RULE_KEYS - {k for other, keys in _KIND_KEYS.items() if other != kind for k in keys}
+    if kind in _NO_MAX_WORDS:
+        allowed = allowed - {"max_words"}
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise RuleError(f"{label}: unknown key(s) {', '.join(unknown)} for kind '{kind}'")
+    why = _string(entry.get("why"), label, "why")
+    if not why.strip():
+        raise RuleError(f"{label}: 'why' must say in one line why the rule exists")
+    if ("pattern" in entry) == ("patterns" in entry):
+        raise RuleError(f"{label}: give exactly one of 'pattern' or 'patterns'")
+    sources = [entry["pattern"]] if "pattern" in entry else entry["patterns"]
+    if not isinstance(sources, list) or not sources:
+        raise RuleError(f"{label}: 'patterns' must be a non-empty list of strings")
+    ignore_case = not entry.get("case_sensitive", False)
+    patterns = tuple(_compile(_string(s, label, "pattern"), label, "pattern", ignore_case) for s in sources)
+    remove = _examples(entry, "remove", label)
+    keep = _examples(entry, "keep", label)
+    options: dict[str, Any] = {}
+    if "replace" in entry:
+        options["replace"] = _string(entry["replace"], label, "replace")
+    if "max_lines" in entry:
+        options["max_lines"] = _number(entry["max_lines"], label, "max_lines", int, 1, 200)
+    if "within" in entry:
+        options["within"] = _number(entry["within"], label, "within", float, 0.01, 1.0)
+    if "max_words" in entry:
+        options["max_words"] = _number(entry["max_words"], label, "max_words", int, 1, 1000)
+    return Rule(id=rule_id, kind=kind, why=why.strip(), patterns=patterns, remove=remove, keep=keep,
+                file=where, **options)
+
+
+def _compile(source: str, label: str, what: str, ignore_case: bool) -> regex.Pattern[str]:
+    flags = regex.IGNORECASE if ignore_case else 0
+    try:
+        pattern = regex.compile(source, flags)
+    except regex.error as exc:
+        raise RuleError(f"{label}: {what} does not compile ({exc}): {source!r}") from exc
+    if pattern.search("") is not None:
+        raise RuleError(f"{label}: {what} matches the empty string, so it would match everything: {source!r}")
+    return pattern
+
+
+def _string(value: Any, label: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise RuleError(f"{label}: '{what}' must be a string, got {type(value).__name__}")
+    return value
+
+
+def _number(value: Any, label: str, what: str, kind: type, low: float, high: float) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise RuleError(f"{label}: '{what}' must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise RuleError(f"{label}: '{what}' must be between {low} and {high}, got {value}")
+    return kind(value)
+
+
+def _examples(entry: dict[str, Any], key: str, label: str) -> tuple[str, ...]:
+    values = entry.get(key)
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise RuleError(f"{label}: '{key}' must be a non-empty list of example texts "
+                        f"(what the rule must {'remove' if key == 'remove' else 'leave alone'})")
+    return tuple(values)

@@ -1,0 +1,110 @@
+"""Write the output folder atomically: corpus, manifest and report appear together or not at all.
+
+Everything is written into a temporary folder beside ``OUT`` and then renamed into place, so an
+interrupted run leaves the previous ``OUT`` as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .document import Document
+from .errors import OutputError
+
+CORPUS = "corpus.jsonl"
+MANIFEST = "manifest.jsonl"
+REPORT = "report.json"
+#: Files a cleaner output folder holds; a non-empty folder with none of them is not ours to replace.
+OUTPUT_FILES = (CORPUS, MANIFEST, REPORT)
+
+
+def corpus_record(doc: Document) -> dict[str, Any]:
+    """The corpus line of a kept document: ``id``, ``text``, ``metadata``."""
+    metadata = {**doc.metadata, "source": doc.source}
+    if doc.line is not None:
+        metadata["line"] = doc.line
+    return {"id": doc.id, "text": doc.text, "metadata": dict(sorted(metadata.items()))}
+
+
+def manifest_record(doc: Document) -> dict[str, Any]:
+    """The manifest line of any document: what happened to it and why."""
+    return {
+        "id": doc.id,
+        "source": doc.source,
+        "line": doc.line,
+        "status": doc.status,
+        "reason": doc.reason,
+        "duplicate_of": doc.duplicate_of,
+        "similarity": doc.similarity,
+        "lang": doc.metadata.get("lang"),
+        "chars_in": doc.chars_in,
+        "chars_out": len(doc.text) if doc.status in ("kept", "duplicate") else 0,
+        "removed": [{"rule": r.rule, "chars": r.chars} for r in doc.removals],
+        "flags": list(doc.flags),
+    }
+
+
+def json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+
+
+def check_paths(raw: Path, out: Path) -> None:
+    """Refuse an ``OUT`` that would overwrite ``RAW`` or something that is not a cleaner output."""
+    raw_abs, out_abs = raw.resolve(), out.resolve()
+    if out_abs == raw_abs or raw_abs in out_abs.parents:
+        raise OutputError(f"output folder {out} is inside the input {raw}: choose another place")
+    if out_abs in raw_abs.parents:
+        raise OutputError(f"input {raw} is inside the output folder {out}, which is replaced on every run")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not any((out / name).exists() for name in OUTPUT_FILES):
+        raise OutputError(f"output folder {out} is not empty and holds no cleaner output: refusing to replace it")
+
+
+def write_output(out: Path, documents: Iterable[Document], report: dict[str, Any]) -> None:
+    """Write ``corpus.jsonl``, ``manifest.jsonl`` and ``report.json`` to ``out``, atomically."""
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder next to {out}: {exc.strerror or exc}") from exc
+    try:
+        with open(staging / CORPUS, "w", encoding="utf-8") as corpus, \
+                open(staging / MANIFEST, "w", encoding="utf-8") as manifest:
+            for doc in documents:
+                manifest.write(json_line(manifest_record(doc)))
+                if doc.status == "kept":
+                    corpus.write(json_line(corpus_record(doc)))
+            for handle in (corpus, manifest):
+                handle.flush()
+                os.fsync(handle.fileno())
+        (staging / REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _swap_into_place(staging, out)
+    except OSError as exc:
+        raise OutputError(f"cannot write the output folder {out}: {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Replace ``out`` with ``staging``: two renames on one file system, the old copy kept until then."""
+    os.chmod(staging, 0o755)
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.absolute().parent))
+    os.rmdir(old)
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        os.rename(old, out)  # put the previous output back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
