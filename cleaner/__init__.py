@@ -11,9 +11,9 @@ from .config import Settings
 from .document import Document, Removal
 from .errors import CleanerError, InputError, OutputError, RuleError
 from .pipeline import CorpusResult, Pipeline, clean_corpus, clean_documents, clean_text
+from .rule_tests import test_rules
 from .rules import Rules, load_rules
 from .run import run_clean
-from .rule_tests import test_rules
 
 __all__ = [
     "CleanerError",

@@ -121,8 +121,9 @@ def apply_rules(text: str, rules: list[Rule], timeout: float | None = None) -> S
     edits = _inline_edits(by_kind.get("inline", []), spans, lines, owner, matcher)
     removals.extend(Removal(rule_id, start, end) for start, end, _, rule_id in edits)
     removals.sort(key=lambda r: (r.start, r.end))
-    return Stripped(text=_assemble(text, spans, owner, edits), removals=removals,
-                    captured=captured, failures=matcher.failed)
+    return Stripped(
+        text=_assemble(text, spans, owner, edits), removals=removals, captured=captured, failures=matcher.failed
+    )
 
 
 def _paragraphs(nonblank: list[int]) -> list[list[int]]:
@@ -135,8 +136,14 @@ def _paragraphs(nonblank: list[int]) -> list[list[int]]:
     return groups
 
 
-def _apply_header(rule: Rule, lines: list[str], nonblank: list[int], owner: list[str | None],
-                  matcher: _Matcher, captured: dict[str, str]) -> None:
+def _apply_header(
+    rule: Rule,
+    lines: list[str],
+    nonblank: list[int],
+    owner: list[str | None],
+    matcher: _Matcher,
+    captured: dict[str, str],
+) -> None:
     """The block starts at the first matching line among the first ``max_lines`` and runs while lines match."""
     window = nonblank[: rule.max_lines]
     first = next((pos for pos, i in enumerate(window) if owner[i] is None and matcher.search(rule, lines[i])), None)
@@ -152,16 +159,27 @@ def _apply_header(rule: Rule, lines: list[str], nonblank: list[int], owner: list
         _capture(found, captured)
 
 
-def _apply_tail(rule: Rule, text: str, spans: list[tuple[int, int]], lines: list[str], nonblank: list[int],
-                owner: list[str | None], matcher: _Matcher) -> None:
+def _apply_tail(
+    rule: Rule,
+    text: str,
+    spans: list[tuple[int, int]],
+    lines: list[str],
+    nonblank: list[int],
+    owner: list[str | None],
+    matcher: _Matcher,
+) -> None:
     """Cut from the first matching line in the last ``within`` of the text, if what follows is boilerplate too."""
     cutoff = len(text) * (1.0 - rule.within)
     for position, i in enumerate(nonblank):
         if spans[i][0] < cutoff or owner[i] is not None or not matcher.search(rule, lines[i]):
             continue
-        rest = nonblank[position + 1:]
-        if all(owner[j] is not None or len(_WORD.findall(lines[j])) <= (rule.max_words or 12)
-               or matcher.search(rule, lines[j]) for j in rest):
+        rest = nonblank[position + 1 :]
+        if all(
+            owner[j] is not None
+            or len(_WORD.findall(lines[j])) <= (rule.max_words or 12)
+            or matcher.search(rule, lines[j])
+            for j in rest
+        ):
             for j in [i, *rest]:
                 if owner[j] is None:
                     owner[j] = rule.id
@@ -172,7 +190,7 @@ def _line_removals(spans: list[tuple[int, int]], owner: list[str | None]) -> lis
     """One removal per run of lines removed by the same rule (blank lines between them included)."""
     removals: list[Removal] = []
     current: tuple[str, int, int] | None = None
-    for (start, end), rule_id in zip(spans, owner):
+    for (start, end), rule_id in zip(spans, owner, strict=True):
         if rule_id is None:
             if start != end:  # a kept line ends the run; blank lines do not
                 if current:
@@ -190,17 +208,22 @@ def _line_removals(spans: list[tuple[int, int]], owner: list[str | None]) -> lis
     return removals
 
 
-def _inline_edits(rules: list[Rule], spans: list[tuple[int, int]], lines: list[str],
-                  owner: list[str | None], matcher: _Matcher) -> list[tuple[int, int, str, str]]:
+def _inline_edits(
+    rules: list[Rule], spans: list[tuple[int, int]], lines: list[str], owner: list[str | None], matcher: _Matcher
+) -> list[tuple[int, int, str, str]]:
     """Non-overlapping ``(start, end, replacement, rule id)`` edits in kept lines, by position."""
     edits: list[tuple[int, int, str, str]] = []
     if not rules:
         return edits
-    for (offset, _), line, rule_id in zip(spans, lines, owner):
+    for (offset, _), line, rule_id in zip(spans, lines, owner, strict=True):
         if rule_id is not None or not line:
             continue
-        found = [(m.start(), m.end(), m.expand(rule.replace), rule.id)
-                 for rule in rules for m in matcher.finditer(rule, line) if m.end() > m.start()]
+        found = [
+            (m.start(), m.end(), m.expand(rule.replace), rule.id)
+            for rule in rules
+            for m in matcher.finditer(rule, line)
+            if m.end() > m.start()
+        ]
         last_end = -1
         for start, end, replacement, rid in sorted(found, key=lambda e: (e[0], -e[1])):
             if start >= last_end:
@@ -209,20 +232,20 @@ def _inline_edits(rules: list[Rule], spans: list[tuple[int, int]], lines: list[s
     return edits
 
 
-def _assemble(text: str, spans: list[tuple[int, int]], owner: list[str | None],
-              edits: list[tuple[int, int, str, str]]) -> str:
+def _assemble(
+    text: str, spans: list[tuple[int, int]], owner: list[str | None], edits: list[tuple[int, int, str, str]]
+) -> str:
     if not edits and all(o is None for o in owner):
         return text
     pieces: list[str] = []
     pending = iter(edits)
     edit = next(pending, None)
-    for (start, end), rule_id in zip(spans, owner):
+    for (start, end), rule_id in zip(spans, owner, strict=True):
         if rule_id is not None:
-            pieces.append("")
-            continue
+            continue  # a removed line goes; blank lines around it collapse below
         line, cursor = [], start
         while edit is not None and edit[0] < end:
-            line.append(text[cursor:edit[0]])
+            line.append(text[cursor : edit[0]])
             line.append(edit[2])
             cursor = edit[1]
             edit = next(pending, None)
@@ -237,8 +260,9 @@ def _scope(doc: Document) -> str:
     return "\n".join([doc.text, *filter(None, extra)])
 
 
-def strip_boilerplate(doc: Document, rules: Rules, timeout: float | None = None,
-                      max_removed_share: float = 1.0) -> Document:
+def strip_boilerplate(
+    doc: Document, rules: Rules, timeout: float | None = None, max_removed_share: float = 1.0
+) -> Document:
     """The boilerplate stage: apply the rules that fit the document, and record each removal."""
     result = apply_rules(doc.text, rules.for_text(_scope(doc)), timeout)
     metadata: dict[str, Any] = dict(doc.metadata)
@@ -248,5 +272,9 @@ def strip_boilerplate(doc: Document, rules: Rules, timeout: float | None = None,
     removed = sum(r.chars for r in result.removals)
     if doc.text and removed / len(doc.text) > max_removed_share:
         flags.append(f"removed-share:{removed / len(doc.text):.2f}")
-    return doc.with_(text=result.text, removals=doc.removals + tuple(result.removals), metadata=metadata,
-                     flags=doc.flags + tuple(flags))
+    return doc.with_(
+        text=result.text,
+        removals=doc.removals + tuple(result.removals),
+        metadata=metadata,
+        flags=doc.flags + tuple(flags),
+    )

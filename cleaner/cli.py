@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -23,7 +23,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 app = typer.Typer(
     help="Turn a folder of raw news articles into a clean, normalized, deduplicated corpus.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 rules_app = typer.Typer(help="Check and inspect boilerplate rule files.", no_args_is_help=True)
@@ -63,12 +65,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each step does."),
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each step does.")] = False,
 ) -> None:
     """Turn a folder of raw news articles into a clean, normalized, deduplicated corpus."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="cleaner: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="cleaner: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def _resolve_rules(rules: Path | None) -> Path:
@@ -87,8 +94,14 @@ class _Progress:
         if enabled:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("cleaning"), BarColumn(), TextColumn("{task.completed} documents"),
-                                TimeElapsedColumn(), transient=True, console=_stderr_console())
+            self.bar = Progress(
+                TextColumn("cleaning"),
+                BarColumn(),
+                TextColumn("{task.completed} documents"),
+                TimeElapsedColumn(),
+                transient=True,
+                console=_stderr_console(),
+            )
             self.task = self.bar.add_task("clean", total=None)
 
     def __enter__(self) -> Callable[[int], None] | None:
@@ -108,33 +121,68 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
+_DEFAULTS = Settings()
+_RULES_HELP = "Rules folder (default: ./rules if present, else the shipped rules)."
+RulesFolder = Annotated[Path | None, typer.Argument(help=_RULES_HELP, show_default=False)]
+
+
 @app.command()
 @handles_errors
 def clean(
-    raw: Path = typer.Argument(Path("raw"), help="Folder (or file) of raw documents: .txt .md .html .jsonl, maybe .gz."),
-    out: Path = typer.Argument(Path("clean"), help="Output folder: corpus.jsonl, manifest.jsonl, report.json."),
-    rules: Path | None = typer.Option(None, "--rules", help="Rules folder [default: ./rules if present, else the shipped rules]."),
-    threshold: float | None = typer.Option(None, help=f"Near-duplicate similarity threshold [default: {Settings.threshold}]."),
-    num_perm: int | None = typer.Option(None, "--num-perm", help=f"MinHash permutations [default: {Settings.num_perm}]."),
-    ngram: int | None = typer.Option(None, help=f"Words per shingle [default: {Settings.ngram}]."),
-    lang: str | None = typer.Option(None, help="Keep only these languages, e.g. 'en,fr' [default: all]."),
-    max_removed_share: float | None = typer.Option(None, "--max-removed-share", help=f"Flag documents that lost more than this share to rules [default: {Settings.max_removed_share}]."),
-    strict: bool = typer.Option(False, help="Exit 1 if any document could not be read."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    raw: Annotated[
+        Path, typer.Argument(help="Folder (or file) of raw documents: .txt .md .html .jsonl, maybe .gz.")
+    ] = Path("raw"),
+    out: Annotated[Path, typer.Argument(help="Output folder: corpus.jsonl, manifest.jsonl, report.json.")] = Path(
+        "clean"
+    ),
+    rules: Annotated[Path | None, typer.Option("--rules", help=_RULES_HELP, show_default=False)] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help=f"Near-duplicate similarity threshold (default: {_DEFAULTS.threshold}).", show_default=False),
+    ] = None,
+    num_perm: Annotated[
+        int | None,
+        typer.Option("--num-perm", help=f"MinHash permutations (default: {_DEFAULTS.num_perm}).", show_default=False),
+    ] = None,
+    ngram: Annotated[
+        int | None, typer.Option(help=f"Words per shingle (default: {_DEFAULTS.ngram}).", show_default=False)
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Keep only these languages, e.g. 'en,fr' (default: all).", show_default=False)
+    ] = None,
+    max_removed_share: Annotated[
+        float | None,
+        typer.Option(
+            "--max-removed-share",
+            show_default=False,
+            help=f"Flag documents that lost more than this share to rules (default: {_DEFAULTS.max_removed_share}).",
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Clean RAW into OUT: normalize, strip boilerplate, detect language, drop duplicates.
 
     Example: cleaner clean raw clean --lang en
     """
-    settings = Settings().with_overrides(threshold=threshold, num_perm=num_perm, ngram=ngram, lang=lang,
-                                         max_removed_share=max_removed_share, strict=strict)
+    settings = _DEFAULTS.with_overrides(
+        threshold=threshold,
+        num_perm=num_perm,
+        ngram=ngram,
+        lang=lang,
+        max_removed_share=max_removed_share,
+        strict=strict,
+    )
     rules_dir = _resolve_rules(rules)
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         _, report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress)
     if not quiet:
         typer.echo(summary(report), err=True)
-        typer.echo(f"wrote {out}/ (corpus.jsonl, manifest.jsonl, report.json) with rules from {rules_dir} "
-                   f"in {report['seconds'].get('total', 0):.1f}s", err=True)
+        typer.echo(
+            f"wrote {out}/ (corpus.jsonl, manifest.jsonl, report.json) with rules from {rules_dir} "
+            f"in {report['seconds'].get('total', 0):.1f}s",
+            err=True,
+        )
     errors = report["by_status"]["error"]
     if strict and errors:
         raise _fail(f"{errors} document(s) could not be read (--strict)", EXIT_FINDINGS)
@@ -142,9 +190,7 @@ def clean(
 
 @rules_app.command("test")
 @handles_errors
-def rules_test(
-    folder: Path | None = typer.Argument(None, help="Rules folder [default: ./rules if present, else the shipped rules]."),
-) -> None:
+def rules_test(folder: RulesFolder = None) -> None:
     """Check every rule against its own remove and keep examples; exit 1 naming each failure.
 
     Example: cleaner rules test rules
@@ -162,9 +208,7 @@ def rules_test(
 
 @rules_app.command("list")
 @handles_errors
-def rules_list(
-    folder: Path | None = typer.Argument(None, help="Rules folder [default: ./rules if present, else the shipped rules]."),
-) -> None:
+def rules_list(folder: RulesFolder = None) -> None:
     """List the rules in a folder: id, kind, file and why.
 
     Example: cleaner rules list
@@ -179,7 +223,10 @@ def rules_list(
 
 @rules_app.command("kinds")
 def rules_kinds() -> None:
-    """Explain the kinds of rule a rule file can hold."""
+    """Explain the kinds of rule a rule file can hold.
+
+    Example: cleaner rules kinds
+    """
     for kind, meaning in KINDS.items():
         typer.echo(f"{kind:<10} {meaning}")
 

@@ -41,7 +41,7 @@ def shingles(words: Sequence[str], ngram: int) -> set[bytes]:
     """
     if len(words) <= ngram:
         return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + ngram]).encode() for i in range(len(words) - ngram + 1)}
+    return {" ".join(words[i : i + ngram]).encode() for i in range(len(words) - ngram + 1)}
 
 
 def _hash32(value: bytes) -> int:
@@ -109,8 +109,9 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)  # deterministic root
 
 
-def near_duplicate_clusters(candidates: Sequence[Candidate], threshold: float = 0.7,
-                            num_perm: int = 128) -> list[Duplicate]:
+def near_duplicate_clusters(
+    candidates: Sequence[Candidate], threshold: float = 0.7, num_perm: int = 128
+) -> list[Duplicate]:
     """Which documents are copies of which: exact by digest, near by MinHash LSH.
 
     LSH proposes pairs; a pair joins a cluster only if its signatures agree on at least

@@ -70,8 +70,9 @@ def sample(text: str, limit: int) -> str:
     return text[: cut if cut > 0 else limit]
 
 
-def detect_language(doc: Document, allowed: tuple[str, ...] = (), limit: int = 3000,
-                    detector: LanguageDetector | None = None) -> Document:
+def detect_language(
+    doc: Document, allowed: tuple[str, ...] = (), limit: int = 3000, detector: LanguageDetector | None = None
+) -> Document:
     """The language stage: ``metadata.lang`` and ``lang_prob``; drop languages not ``allowed``."""
     found = (detector or get_detector()).detect(sample(doc.text, limit))
     if found is None:

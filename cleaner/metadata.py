@@ -100,7 +100,7 @@ def extract_title(doc: Document) -> Document:
 def _without_first_line(doc: Document, first: str, rest: str, title: str | None = None) -> Document:
     removal = Removal("title", 0, len(first))
     metadata = doc.metadata if title is None else {**doc.metadata, "title": title}
-    return doc.with_(text=rest.strip(), metadata=metadata, removals=doc.removals + (removal,))
+    return doc.with_(text=rest.strip(), metadata=metadata, removals=(*doc.removals, removal))
 
 
 def tidy_metadata(doc: Document) -> Document:

@@ -1,7 +1,7 @@
 """The pipeline: per-document stages run by an executor, then corpus-level dedup, then writing.
 
-    read -> normalize -> boilerplate -> metadata -> (empty?) -> language -> signature
-         -> dedup (all signatures at once) -> write
+read -> normalize -> boilerplate -> metadata -> (empty?) -> language -> signature
+     -> dedup (all signatures at once) -> write
 """
 
 from __future__ import annotations
@@ -123,16 +123,23 @@ def _unique_ids(docs: Iterable[Document]) -> Iterator[Document]:
     for doc in docs:
         if doc.id in seen:
             where = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
-            yield doc.with_(id=f"{doc.id}@{where}", text="", status="error",
-                            reason=f"{where}: id '{doc.id}' is already used by {seen[doc.id]}")
+            yield doc.with_(
+                id=f"{doc.id}@{where}",
+                text="",
+                status="error",
+                reason=f"{where}: id '{doc.id}' is already used by {seen[doc.id]}",
+            )
             continue
         seen[doc.id] = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
         yield doc
 
 
-def clean_documents(docs: Iterable[Document], pipeline: Pipeline | None = None,
-                    executor: Executor | None = None,
-                    progress: Callable[[int], None] | None = None) -> CorpusResult:
+def clean_documents(
+    docs: Iterable[Document],
+    pipeline: Pipeline | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CorpusResult:
     """Clean documents already in memory (or streamed): stages, then dedup across all of them."""
     pipeline = pipeline or Pipeline()
     executor = executor or SerialExecutor()
@@ -147,8 +154,11 @@ def clean_documents(docs: Iterable[Document], pipeline: Pipeline | None = None,
             progress(len(shard_docs))
     start = time.perf_counter()
     s = pipeline.settings
-    candidates = [Candidate(d.id, len(d.text), d.digest or "", d.signature)
-                  for d in cleaned if d.status == "kept" and d.signature is not None]
+    candidates = [
+        Candidate(d.id, len(d.text), d.digest or "", d.signature)
+        for d in cleaned
+        if d.status == "kept" and d.signature is not None
+    ]
     duplicates = near_duplicate_clusters(candidates, s.threshold, s.num_perm)
     by_id = {d.id: d for d in duplicates}
     documents = []
@@ -162,14 +172,19 @@ def clean_documents(docs: Iterable[Document], pipeline: Pipeline | None = None,
     return CorpusResult(documents=documents, duplicates=duplicates, seconds=seconds)
 
 
-def clean_corpus(raw: Path | str, pipeline: Pipeline | None = None, executor: Executor | None = None,
-                 progress: Callable[[int], None] | None = None) -> CorpusResult:
+def clean_corpus(
+    raw: Path | str,
+    pipeline: Pipeline | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CorpusResult:
     """Read every document under ``raw`` and clean the lot. Writes nothing: see `write_corpus`."""
     return clean_documents(read_documents(Path(raw)), pipeline, executor, progress)
 
 
-def clean_text(text: str, rules: Rules | None = None, settings: Settings | None = None,
-               doc_id: str = "text", **metadata: Any) -> Document:
+def clean_text(
+    text: str, rules: Rules | None = None, settings: Settings | None = None, doc_id: str = "text", **metadata: Any
+) -> Document:
     """Clean one text with the per-document stages (no dedup); the result says what was removed.
 
     >>> doc = clean_text("Big News\\n\\nThe council met on Monday.\\n\\nCopyright © 2024 Example Ltd")

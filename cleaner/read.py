@@ -101,8 +101,12 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
     doc_id = document_id(relative)
     kind, gzipped = file_format(path)
     if kind is None:
-        yield _error(doc_id, relative, None, f"{relative}: unsupported file type "
-                     f"(expected one of {', '.join(sorted(SUPPORTED))}, optionally .gz)")
+        yield _error(
+            doc_id,
+            relative,
+            None,
+            f"{relative}: unsupported file type (expected one of {', '.join(sorted(SUPPORTED))}, optionally .gz)",
+        )
         return
     try:
         data = _read_bytes(path, gzipped)
@@ -143,8 +147,11 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     >>> decode_bytes("café".encode("cp1252"))[0]
     'café'
     """
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(codec), codec
@@ -152,7 +159,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 raise _Unreadable(f"invalid {codec} at byte {exc.start}") from exc
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise _Unreadable(f"binary content (NUL byte at offset {nul})")
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
+            raise _Unreadable(f"binary content (NUL byte at offset {nul})")
+        return utf16
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -163,13 +173,39 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a BOM, told by its NUL bytes all falling on one side of each pair."""
+    if len(data) % 2 or data.count(0) < len(data) // 4:
+        return None
+    for codec, zeros, other in (("utf-16-le", data[1::2], data[0::2]), ("utf-16-be", data[0::2], data[1::2])):
+        if zeros.count(0) >= len(zeros) * 0.3 and 0 not in other:
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+# Without a BOM, UTF-16 and UTF-32 are guesses that turn short Latin-1 text into CJK noise.
+_NOT_WITHOUT_BOM = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
+
+
 def _detect_encoding(data: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    results = from_bytes(data, cp_exclusion=_NOT_WITHOUT_BOM)
+    best = results.best()
+    if best is not None:
+        # Equally plausible single-byte decodings tie often on short texts; the web's most common
+        # legacy encoding (what browsers read "latin-1" as) is the better bet.
+        ties = [m for m in results if m.chaos <= best.chaos and m.coherence >= best.coherence]
+        western = next((m for m in ties if "cp1252" in m.could_be_from_charset), None)
+        if western is not None:
+            return str(western), "cp1252"
     if best is None or best.encoding is None:
-        raise _Unreadable(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) "
-                          "and no other encoding fits") from exc
+        raise _Unreadable(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) and no other encoding fits"
+        ) from exc
     return str(best), best.encoding
 
 
@@ -200,8 +236,9 @@ def _read_jsonl(data: bytes, file_id: str, relative: str) -> Iterator[Document]:
             problem = "missing 'text'" if text is None else f"'text' is {type(text).__name__}, not a string"
             yield _error(doc_id, relative, number, f"{where}: {problem}")
             continue
-        yield Document(id=doc_id, text=text, source=relative, line=number,
-                       metadata=_record_metadata(record), chars_in=len(text))
+        yield Document(
+            id=doc_id, text=text, source=relative, line=number, metadata=_record_metadata(record), chars_in=len(text)
+        )
 
 
 def _record_metadata(record: dict[str, Any]) -> dict[str, Any]:
@@ -222,13 +259,12 @@ def _extract_html(html: str) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     try:
-        found = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                            include_tables=True)
+        found = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=True)
     except Exception as exc:  # trafilatura raises many types on hostile markup
         raise _Unreadable(f"HTML could not be parsed ({type(exc).__name__}: {exc})") from exc
     if found is None:
         return "", {}
-    lines = [line.strip() for line in (found.text or "").splitlines()]
+    lines = [line.strip() for line in (getattr(found, "text", None) or "").splitlines()]
     text = "\n\n".join(line for line in lines if line)
     metadata = {key: getattr(found, key, None) for key in ("title", "author", "date", "url", "sitename")}
     return text, {k: v for k, v in metadata.items() if v}

@@ -33,8 +33,12 @@ def build_report(result: CorpusResult, settings: Settings, **context: Any) -> di
         "documents": len(docs),
         "by_status": {status: statuses.get(status, 0) for status in STATUSES},
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1]["chars"], kv[0]))),
-        "by_language": dict(sorted(Counter(str(d.metadata.get("lang")) for d in docs
-                                           if d.status == "kept").items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_language": dict(
+            sorted(
+                Counter(str(d.metadata.get("lang")) for d in docs if d.status == "kept").items(),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
+        ),
         "chars_in": sum(d.chars_in for d in docs),
         "chars_out": sum(len(d.text) for d in docs if d.status == "kept"),
         "flagged": [{"id": d.id, "flags": list(d.flags)} for d in docs if d.flags],
@@ -54,8 +58,9 @@ def summary(report: dict[str, Any]) -> str:
     lines = [f"{report['documents']} documents: {counts}"]
     top = list(report["by_rule"].items())[:5]
     if top:
-        lines.append("most removed: " + ", ".join(f"{rule} ({v['chars']} chars in {v['documents']} docs)"
-                                                  for rule, v in top))
+        lines.append(
+            "most removed: " + ", ".join(f"{rule} ({v['chars']} chars in {v['documents']} docs)" for rule, v in top)
+        )
     if report["flagged"]:
         lines.append(f"{len(report['flagged'])} flagged for a look (see the manifest's flags)")
     for error in report["errors"][:5]:

@@ -42,8 +42,20 @@ KINDS = {
     "inline": "remove (or replace) the matched text inside a line",
 }
 _SET_KEYS = {"name", "why", "when"}
-_RULE_KEYS = {"id", "kind", "why", "pattern", "patterns", "remove", "keep", "replace",
-              "case_sensitive", "max_lines", "within", "max_words"}
+_RULE_KEYS = {
+    "id",
+    "kind",
+    "why",
+    "pattern",
+    "patterns",
+    "remove",
+    "keep",
+    "replace",
+    "case_sensitive",
+    "max_lines",
+    "within",
+    "max_words",
+}
 _KIND_KEYS = {"inline": {"replace"}, "header": {"max_lines"}, "tail": {"within"}}
 _NO_MAX_WORDS = {"inline", "header"}
 _WORD = regex.compile(r"\w+")
@@ -180,8 +192,9 @@ def load_rule_file(path: Path) -> RuleSet:
 def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
     rule_id = entry.get("id")
     if not isinstance(rule_id, str) or not _ID.fullmatch(rule_id):
-        raise RuleError(f"{where}: rule #{number}: 'id' must be a lowercase name like 'gr-disclaimer-fr', "
-                        f"got {rule_id!r}")
+        raise RuleError(
+            f"{where}: rule #{number}: 'id' must be a lowercase name like 'gr-disclaimer-fr', got {rule_id!r}"
+        )
     label = f"{where}: rule '{rule_id}'"
     kind = entry.get("kind")
     if kind not in KINDS:
@@ -213,8 +226,9 @@ def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
         options["within"] = _number(entry["within"], label, "within", float, 0.01, 1.0)
     if "max_words" in entry:
         options["max_words"] = _number(entry["max_words"], label, "max_words", int, 1, 1000)
-    return Rule(id=rule_id, kind=kind, why=why.strip(), patterns=patterns, remove=remove, keep=keep,
-                file=where, **options)
+    return Rule(
+        id=rule_id, kind=kind, why=why.strip(), patterns=patterns, remove=remove, keep=keep, file=where, **options
+    )
 
 
 def _compile(source: str, label: str, what: str, ignore_case: bool) -> regex.Pattern[str]:
@@ -245,6 +259,8 @@ def _number(value: Any, label: str, what: str, kind: type, low: float, high: flo
 def _examples(entry: dict[str, Any], key: str, label: str) -> tuple[str, ...]:
     values = entry.get(key)
     if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
-        raise RuleError(f"{label}: '{key}' must be a non-empty list of example texts "
-                        f"(what the rule must {'remove' if key == 'remove' else 'leave alone'})")
+        raise RuleError(
+            f"{label}: '{key}' must be a non-empty list of example texts "
+            f"(what the rule must {'remove' if key == 'remove' else 'leave alone'})"
+        )
     return tuple(values)

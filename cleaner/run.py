@@ -19,9 +19,15 @@ from .write import check_paths, write_output
 log = logging.getLogger(__name__)
 
 
-def run_clean(raw: Path | str = "raw", out: Path | str = "clean", *, settings: Settings | None = None,
-              rules: Rules | Path | str | None = None, executor: Executor | None = None,
-              progress: Callable[[int], None] | None = None) -> tuple[CorpusResult, dict[str, Any]]:
+def run_clean(
+    raw: Path | str = "raw",
+    out: Path | str = "clean",
+    *,
+    settings: Settings | None = None,
+    rules: Rules | Path | str | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[CorpusResult, dict[str, Any]]:
     """Clean ``raw`` into ``out`` (corpus, manifest, report) and return the result and report."""
     raw, out = Path(raw), Path(out)
     if not raw.exists():
@@ -33,8 +39,7 @@ def run_clean(raw: Path | str = "raw", out: Path | str = "clean", *, settings: S
     started = time.perf_counter()
     result = clean_corpus(raw, Pipeline(settings, rules), executor, progress)
     result.seconds["total"] = time.perf_counter() - started  # writing not included
-    report = build_report(result, settings, raw=str(raw), out=str(out), rules=rules.folder,
-                          rules_loaded=len(rules))
+    report = build_report(result, settings, raw=str(raw), out=str(out), rules=rules.folder, rules_loaded=len(rules))
     write_output(out, result.documents, report)
     log.info("cleaned %s into %s in %.2fs", raw, out, time.perf_counter() - started)
     return result, report

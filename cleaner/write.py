@@ -76,8 +76,10 @@ def write_output(out: Path, documents: Iterable[Document], report: dict[str, Any
     except OSError as exc:
         raise OutputError(f"cannot create the output folder next to {out}: {exc.strerror or exc}") from exc
     try:
-        with open(staging / CORPUS, "w", encoding="utf-8") as corpus, \
-                open(staging / MANIFEST, "w", encoding="utf-8") as manifest:
+        with (
+            open(staging / CORPUS, "w", encoding="utf-8") as corpus,
+            open(staging / MANIFEST, "w", encoding="utf-8") as manifest,
+        ):
             for doc in documents:
                 manifest.write(json_line(manifest_record(doc)))
                 if doc.status == "kept":

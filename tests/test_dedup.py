@@ -1,0 +1,73 @@
+"""Exact and near-duplicates on the cleaned text."""
+
+from __future__ import annotations
+
+import random
+
+from cleaner.dedup import Candidate, canonical_words, estimated_similarity, minhash_signature, near_duplicate_clusters
+
+
+def candidate(doc_id, text, ngram=5, num_perm=128):
+    import xxhash
+
+    words = canonical_words(text)
+    return Candidate(
+        doc_id, len(text), xxhash.xxh3_64_hexdigest(" ".join(words).encode()), minhash_signature(words, ngram, num_perm)
+    )
+
+
+def article(seed, words=400):
+    rng = random.Random(seed)
+    vocab = [f"w{rng.randrange(5000)}" for _ in range(2000)]
+    return " ".join(rng.choice(vocab) for _ in range(words))
+
+
+def test_exact_copies_cluster_and_the_longest_is_kept():
+    a = article(1)
+    dups = near_duplicate_clusters([candidate("b", a), candidate("a", a), candidate("c", article(2))])
+    (dup,) = dups
+    assert (dup.id, dup.of, dup.exact, dup.similarity) == ("b", "a", True, 1.0)  # a tie: the smallest id is kept
+    dups = near_duplicate_clusters([candidate("b", a.upper() + "!"), candidate("a", a)])
+    assert [(d.id, d.of, d.exact) for d in dups] == [("a", "b", True)]  # same words, longer text kept
+
+
+def test_small_edits_are_near_duplicates_distinct_texts_are_not():
+    base = article(3)
+    edited = base.replace(base.split()[50], "changed", 1) + " one extra closing sentence"
+    truncated = " ".join(base.split()[:360])
+    dups = near_duplicate_clusters(
+        [
+            candidate("orig", base),
+            candidate("edit", edited),
+            candidate("trunc", truncated),
+            candidate("other", article(4)),
+        ]
+    )
+    assert {(d.id, d.of) for d in dups} == {("orig", "edit"), ("trunc", "edit")}
+    assert all(0.7 <= d.similarity < 1.0 and not d.exact for d in dups)
+
+
+def test_candidates_below_the_threshold_are_not_joined():
+    base = article(5).split()
+    half = " ".join(base[:200] + article(6).split()[:200])
+    dups = near_duplicate_clusters([candidate("a", " ".join(base)), candidate("b", half)], threshold=0.7)
+    assert dups == []
+
+
+def test_signatures_are_deterministic_bytes():
+    words = canonical_words(article(7))
+    assert minhash_signature(words, 5, 64) == minhash_signature(words, 5, 64)
+    assert len(minhash_signature(words, 5, 64)) == 64 * 4
+
+
+def test_similarity_estimate_tracks_overlap():
+    base = article(8, 1000).split()
+    a = minhash_signature(base, 5, 256)
+    b = minhash_signature(base[:500], 5, 256)  # about half of a's shingles
+    assert 0.35 < estimated_similarity(a, b) < 0.65
+
+
+def test_result_does_not_depend_on_input_order():
+    texts = {f"d{i}": article(i % 3, 300) + (" tail" * (i % 2)) for i in range(9)}
+    cands = [candidate(k, v) for k, v in texts.items()]
+    assert near_duplicate_clusters(cands) == near_duplicate_clusters(list(reversed(cands)))

@@ -1,0 +1,106 @@
+"""Rule files: checked up front with errors naming file and rule; shipped rules pass their examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner.errors import RuleError
+from cleaner.rule_tests import test_rules as run_rule_examples
+from cleaner.rules import load_rules
+
+GOOD = """
+[[rules]]
+id = "ad-line"
+kind = "line"
+why = "advertisement markers"
+pattern = '^- ?advertisement ?-$'
+remove = ["- Advertisement -"]
+keep = ["The advertisement ran for a week."]
+"""
+
+
+def write_rules(tmp_path, text, name="site.toml"):
+    folder = tmp_path / "rules"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_good_rule_file_loads(tmp_path):
+    rules = load_rules(write_rules(tmp_path, GOOD))
+    (rule,) = list(rules)
+    assert (rule.id, rule.kind, rule.file.endswith("site.toml")) == ("ad-line", "line", True)
+    assert rule.search("- ADVERTISEMENT -")  # case-insensitive unless case_sensitive = true
+
+
+BROKEN = {
+    "invalid TOML": ("[[rules]\nid = 1", "invalid TOML"),
+    "unknown kind": (GOOD.replace('kind = "line"', 'kind = "sentence"'), "rule 'ad-line': unknown kind 'sentence'"),
+    "unknown key": (GOOD.replace("why =", 'colour = "red"\nwhy ='), "rule 'ad-line': unknown key(s) colour"),
+    "key of another kind": (GOOD.replace("why =", "max_lines = 3\nwhy ="), "unknown key(s) max_lines for kind 'line'"),
+    "bad regex": (GOOD.replace("'^- ?advertisement ?-$'", "'(unclosed'"), "rule 'ad-line': pattern does not compile"),
+    "empty match": (
+        GOOD.replace("'^- ?advertisement ?-$'", "'x*'"),
+        "rule 'ad-line': pattern matches the empty string",
+    ),
+    "no why": (GOOD.replace('why = "advertisement markers"', 'why = " "'), "rule 'ad-line': 'why' must say"),
+    "no keep examples": (
+        GOOD.replace('keep = ["The advertisement ran for a week."]', ""),
+        "'keep' must be a non-empty list",
+    ),
+    "both pattern keys": (
+        GOOD.replace("pattern =", "patterns = ['a']\npattern ="),
+        "exactly one of 'pattern' or 'patterns'",
+    ),
+    "bad id": (GOOD.replace('id = "ad-line"', 'id = "Ad Line"'), "rule #1: 'id' must be a lowercase name"),
+    "duplicate id": (GOOD + GOOD, "rule 'ad-line': duplicate id"),
+    "unknown set key": ('[set]\nwhen = "x"\nsite = "y"\n' + GOOD, "[set]: unknown key(s) site"),
+    "bad when": ('[set]\nwhen = "(x"\n' + GOOD, "[set] when does not compile"),
+    "out of range": (GOOD.replace('kind = "line"', 'kind = "tail"\nwithin = 2.0'), "'within' must be between"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_broken_rule_files_fail_with_file_and_rule_named(tmp_path, case):
+    text, expected = BROKEN[case]
+    with pytest.raises(RuleError) as info:
+        load_rules(write_rules(tmp_path, text))
+    message = str(info.value)
+    assert "site.toml" in message and expected in message
+    assert "\n" not in message
+
+
+def test_duplicate_ids_across_files_name_both(tmp_path):
+    write_rules(tmp_path, GOOD, "a.toml")
+    folder = write_rules(tmp_path, GOOD, "b.toml")
+    with pytest.raises(RuleError, match=r"b\.toml: rule 'ad-line': duplicate id \(also in .*a\.toml\)"):
+        load_rules(folder)
+
+
+def test_missing_rules_folder(tmp_path):
+    with pytest.raises(RuleError, match="rules folder does not exist"):
+        load_rules(tmp_path / "none")
+
+
+def test_empty_rules_folder_is_allowed(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert len(load_rules(tmp_path / "empty")) == 0
+
+
+def test_shipped_rules_pass_their_own_examples(rules):
+    assert len(rules) >= 15
+    assert [str(f) for f in run_rule_examples(rules)] == []
+
+
+def test_every_shipped_rule_has_traps_to_keep(rules):
+    for rule in rules:
+        assert rule.keep and rule.remove and rule.why
+
+
+def test_a_failing_example_is_reported(tmp_path):
+    folder = write_rules(
+        tmp_path, GOOD.replace('keep = ["The advertisement ran for a week."]', 'keep = ["- advertisement -"]')
+    )
+    (failure,) = run_rule_examples(load_rules(folder))
+    assert failure.rule.id == "ad-line" and failure.expected == "keep"
+    assert "wrongly removes its keep example" in str(failure)
