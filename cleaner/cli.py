@@ -13,10 +13,12 @@ import typer
 
 from . import __version__
 from .config import Settings
-from .errors import CleanerError, RuleError
+from .errors import CleanerError, InputError, RuleError
+from .read import read_documents
 from .report import summary
 from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
+from .suggest import suggest_rules
 from .run import run_clean
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -219,6 +221,65 @@ def rules_list(folder: RulesFolder = None) -> None:
         typer.echo(f"{Path(rule_set.file).name}{when}")
         for rule in rule_set.rules:
             typer.echo(f"  {rule.id:<24} {rule.kind:<9} {rule.why}")
+
+
+@rules_app.command("suggest")
+@handles_errors
+def rules_suggest(
+    raw: Annotated[Path, typer.Argument(help="Folder (or file) of documents to mine.")] = Path("raw"),
+    rules: Annotated[Path | None, typer.Option("--rules", help=_RULES_HELP, show_default=False)] = None,
+    min_docs: Annotated[
+        int | None,
+        typer.Option(
+            "--min-docs",
+            min=1,
+            show_default=False,
+            help="Documents a line must recur in (default: 2, or 1% of the documents if more).",
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many suggestions to print.")] = 20,
+) -> None:
+    """Print draft TOML rules for lines and paragraphs that recur across documents and no rule removes.
+
+    Example: cleaner rules suggest raw --rules rules > rules/draft.toml
+    """
+    if not raw.exists():
+        raise InputError(f"input path does not exist: {raw}")
+    folder = _resolve_rules(rules)
+    suggestions, total = suggest_rules(read_documents(raw), load_rules(folder), min_docs, top)
+    typer.echo(f"# {len(suggestions)} suggestions from {total} documents in {raw}, beyond the rules in {folder}.")
+    typer.echo("# Drafts: give each a real why and keep examples, then run `cleaner rules test`.\n")
+    for rank, suggestion in enumerate(suggestions, start=1):
+        typer.echo(suggestion.to_toml(total, rank))
+
+
+@app.command()
+@handles_errors
+def explain(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id, as in the manifest.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder of the run.")] = Path("clean"),
+    raw: Annotated[
+        Path | None, typer.Option("--raw", help="Input folder (default: the one the run read).", show_default=False)
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules folder (default: the one the run used).", show_default=False)
+    ] = None,
+) -> None:
+    """Show a document with each removed span marked and the rule that removed it.
+
+    Example: cleaner explain 004_95f5e35d27d01612 --out clean | less
+    """
+    from rich.console import Console
+
+    from .explain import explain as explain_document
+    from .explain import render, run_context
+
+    if rules is None:
+        used = run_context(out).get("rules")
+        rules = Path(used) if used and Path(used).is_dir() else _resolve_rules(None)
+    explanation = explain_document(doc_id, out, load_rules(rules), raw)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(render(explanation, color=console.is_terminal), end="")
 
 
 @rules_app.command("kinds")

@@ -147,7 +147,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
                 raise RuleError(f"{rule.file}: rule '{rule.id}': duplicate id (also in {seen[rule.id]})")
             seen[rule.id] = rule.file
     log.debug("loaded %d rules from %d files in %s", len(seen), len(sets), folder)
-    return Rules(sets=sets, folder=str(folder))
+    return Rules(sets=sets, folder=str(folder.resolve()))
 
 
 def load_rule_file(path: Path) -> RuleSet:

@@ -1,0 +1,131 @@
+"""Explain a document: its text with every removed span marked by the rule that removed it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .boilerplate import strip_boilerplate
+from .config import Settings
+from .document import Document
+from .errors import InputError
+from .metadata import extract_metadata
+from .normalize import normalize
+from .read import read_file
+from .rules import Rules
+from .write import MANIFEST, REPORT
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A removed span of the normalized text."""
+
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What happened to one document, re-derived from its raw file and the rules."""
+
+    row: dict[str, Any]
+    text: str  # the normalized text, before any removal
+    spans: tuple[Span, ...]
+    metadata: dict[str, Any]
+
+    @property
+    def removed_chars(self) -> int:
+        return sum(s.end - s.start for s in self.spans)
+
+
+def manifest_row(out: Path, doc_id: str) -> dict[str, Any]:
+    """The manifest row of ``doc_id`` in the output folder ``out``."""
+    path = out / MANIFEST
+    if not path.is_file():
+        raise InputError(f"no manifest at {path}: run `cleaner clean` first or pass --out")
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row["id"] == doc_id:
+                return dict(row)
+    raise InputError(f"no document with id {doc_id!r} in {path}")
+
+
+def run_context(out: Path) -> dict[str, Any]:
+    """Where the run that wrote ``out`` read its documents and rules, from its report."""
+    try:
+        return dict(json.loads((out / REPORT).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def explain(
+    doc_id: str, out: Path, rules: Rules, raw: Path | None = None, settings: Settings | None = None
+) -> Explanation:
+    """Re-run the per-document stages on one document of a finished run, keeping every span."""
+    settings = settings or Settings()
+    row = manifest_row(out, doc_id)
+    context = run_context(out)
+    raw = raw or Path(context.get("raw_path") or context.get("raw") or "raw")
+    root = raw if raw.is_dir() else raw.parent
+    source = root / row["source"]
+    if not source.exists():
+        raise InputError(f"cannot find {row['source']} under {raw} (pass --raw)")
+    doc = next((d for d in read_file(source, root) if d.line == row["line"]), None)
+    if doc is None or doc.status == "error":
+        return Explanation(row, "", (), {})
+    normalized = normalize(doc)
+    stripped = strip_boilerplate(normalized, rules, settings.rule_timeout, settings.max_removed_share)
+    final = extract_metadata(stripped)
+    spans = [Span(r.start, r.end, r.rule) for r in stripped.removals]
+    title = final.metadata.get("title")
+    if any(r.rule == "title" for r in final.removals) and isinstance(title, str):
+        spans.extend(_title_span(normalized, spans, title))
+    return Explanation(row, normalized.text, tuple(sorted(spans, key=lambda s: s.start)), final.metadata)
+
+
+def _title_span(doc: Document, spans: list[Span], title: str) -> list[Span]:
+    """Where the title sits in the normalized text: its first occurrence outside removed spans."""
+    start = doc.text.find(title)
+    while start >= 0:
+        if not any(s.start <= start < s.end for s in spans):
+            return [Span(start, start + len(title), "title")]
+        start = doc.text.find(title, start + 1)
+    return []
+
+
+def render(explanation: Explanation, color: bool) -> Any:
+    """A rich ``Text``: removed spans struck through in colour on a terminal, ``[-rule: ...-]`` otherwise."""
+    from rich.text import Text
+
+    row = explanation.row
+    out = Text()
+    head = f"{row['id']}  {row['source']}" + (f":{row['line']}" if row.get("line") else "")
+    out.append(head + "\n", style="bold")
+    facts = [f"status: {row['status']}"]
+    if row.get("reason"):
+        facts.append(f"reason: {row['reason']}")
+    if row.get("lang"):
+        facts.append(f"lang: {row['lang']}")
+    if row.get("flags"):
+        facts.append("flags: " + ", ".join(row["flags"]))
+    out.append("  ".join(facts) + "\n")
+    if not explanation.text:
+        return out
+    total = len(explanation.text)
+    out.append(f"removed {len(explanation.spans)} spans, {explanation.removed_chars} of {total} characters\n\n")
+    cursor = 0
+    for span in explanation.spans:
+        out.append(explanation.text[cursor : span.start])
+        removed = explanation.text[span.start : span.end]
+        if color:
+            out.append(f"[{span.rule}] ", style="bold magenta")
+            out.append(removed, style="red strike")
+        else:
+            out.append(f"[-{span.rule}: {removed}-]")
+        cursor = span.end
+    out.append(explanation.text[cursor:] + "\n")
+    return out

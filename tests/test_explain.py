@@ -1,0 +1,53 @@
+"""`cleaner explain`: a document with each removed span marked by its rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cleaner import InputError, load_rules, run_clean
+from cleaner.cli import app
+from cleaner.explain import explain, render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("explain") / "clean"
+    run_clean(ROOT / "raw", out, rules=ROOT / "rules")
+    return out
+
+
+def test_spans_name_their_rules_and_cover_the_removed_text(out, rules):
+    found = explain("004_95f5e35d27d01612", out, rules)
+    by_rule = {s.rule: found.text[s.start : s.end] for s in found.spans}
+    assert by_rule["title"] == "Syrian War Report: ISIS Defenses Collapsing in Aleppo Province"
+    assert by_rule["gr-header"].startswith("By South Front") and by_rule["gr-header"].endswith("In-depth Report: SYRIA")
+    assert by_rule["gr-contact"] == "For media inquiries: publications@globalresearch.ca"
+    spans = list(found.spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))  # ordered, no overlap
+
+
+def test_plain_rendering_marks_spans_with_rule_ids(out, rules):
+    text = render(explain("000_6a60fdc25f25da3a", out, rules), color=False).plain
+    assert "[-gr-disclaimer-fr: Avis de non-responsabilité" in text
+    assert "[-donation-appeal: *If you can, please help South Front!" in text
+    assert "status: kept  lang: en" in text
+    assert "\x1b[" not in text
+
+
+def test_cli_explain_is_plain_when_piped(out):
+    result = CliRunner().invoke(app, ["explain", "002_7399b04018da4533", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "[-gr-byline-tail: Articles Par : South Front-]" in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_unknown_ids_and_missing_runs_are_input_errors(out, tmp_path):
+    with pytest.raises(InputError, match="no document with id 'nope'"):
+        explain("nope", out, load_rules(ROOT / "rules"))
+    result = CliRunner().invoke(app, ["explain", "x", "--out", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "no manifest at" in result.stderr
