@@ -18,8 +18,8 @@ from .read import read_documents
 from .report import summary
 from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
-from .suggest import suggest_rules
 from .run import run_clean
+from .suggest import suggest_rules
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

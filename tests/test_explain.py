@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def test_spans_name_their_rules_and_cover_the_removed_text(out, rules):
     assert by_rule["gr-header"].startswith("By South Front") and by_rule["gr-header"].endswith("In-depth Report: SYRIA")
     assert by_rule["gr-contact"] == "For media inquiries: publications@globalresearch.ca"
     spans = list(found.spans)
-    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))  # ordered, no overlap
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))  # ordered, no overlap
 
 
 def test_plain_rendering_marks_spans_with_rule_ids(out, rules):
