@@ -16,7 +16,7 @@ import regex
 
 from .document import Document, Removal
 from .normalize import tidy_whitespace
-from .rules import Rule, Rules
+from .rules import Rule, Rules, count_words
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,16 @@ class _Matcher:
     def __init__(self, timeout: float | None) -> None:
         self.timeout = timeout
         self.failed: list[str] = []
+        self._words: dict[str, int] = {}  # every rule asks a line's length: count it once
 
     def search(self, rule: Rule, text: str) -> regex.Match[str] | None:
         if rule.id in self.failed:
             return None
+        words = self._words.get(text)
+        if words is None:
+            words = self._words[text] = count_words(text)
         try:
-            return rule.search(text, self.timeout)
+            return rule.search(text, self.timeout, words)
         except TimeoutError:
             log.warning("rule %s timed out after %ss and was skipped for this document", rule.id, self.timeout)
             self.failed.append(rule.id)
@@ -171,7 +175,8 @@ def _apply_tail(
     """Cut from the first matching line in the last ``within`` of the text, if what follows is boilerplate too."""
     cutoff = len(text) * (1.0 - rule.within)
     for position, i in enumerate(nonblank):
-        if spans[i][0] < cutoff or owner[i] is not None or not matcher.search(rule, lines[i]):
+        # the marker may already be claimed (a "Related:" line rule); what follows it is the tail
+        if spans[i][0] < cutoff or not matcher.search(rule, lines[i]):
             continue
         rest = nonblank[position + 1 :]
         if all(

@@ -62,6 +62,15 @@ _WORD = regex.compile(r"\w+")
 _ID = regex.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
+def count_words(text: str) -> int:
+    """Words as rules count them (``max_words``).
+
+    >>> count_words("Read more: it's here")
+    4
+    """
+    return len(_WORD.findall(text))
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One rule: what it matches, why, and the examples that prove it."""
@@ -80,10 +89,14 @@ class Rule:
     #: tail rule, the longest line it accepts after its marker. ``None``: no limit (tail: 12).
     max_words: int | None = None
 
-    def search(self, text: str, timeout: float | None = None) -> regex.Match[str] | None:
-        """The first match of any of the rule's patterns in ``text`` (if not too long for the rule)."""
-        if self.max_words is not None and self.kind != "tail" and len(_WORD.findall(text)) > self.max_words:
-            return None
+    def search(self, text: str, timeout: float | None = None, words: int | None = None) -> regex.Match[str] | None:
+        """The first match of any of the rule's patterns in ``text`` (if not too long for the rule).
+
+        ``words`` is the word count of ``text`` when the caller already knows it.
+        """
+        if self.max_words is not None and self.kind != "tail":
+            if (count_words(text) if words is None else words) > self.max_words:
+                return None
         for pattern in self.patterns:
             found = pattern.search(text, timeout=timeout)
             if found:
@@ -139,7 +152,10 @@ def load_rules(folder: Path | str | None = None) -> Rules:
     folder = Path(folder) if folder is not None else default_rules_dir()
     if not folder.is_dir():
         raise RuleError(f"rules folder does not exist: {folder}")
-    sets = tuple(load_rule_file(path) for path in sorted(folder.glob("*.toml")))
+    loaded = [load_rule_file(path) for path in sorted(folder.glob("*.toml"))]
+    # Site rule sets (with `when`) go first: where a site rule and a generic one both match, the
+    # audit names the more specific rule.
+    sets = tuple(sorted(loaded, key=lambda s: s.when is None))
     seen: dict[str, str] = {}
     for rule_set in sets:
         for rule in rule_set.rules:
