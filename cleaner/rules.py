@@ -66,7 +66,7 @@ def count_words(text: str) -> int:
     """Words as rules count them (``max_words``).
 
     >>> count_words("Read more: it's here")
-    4
+    5
     """
     return len(_WORD.findall(text))
 
@@ -94,9 +94,9 @@ class Rule:
 
         ``words`` is the word count of ``text`` when the caller already knows it.
         """
-        if self.max_words is not None and self.kind != "tail":
-            if (count_words(text) if words is None else words) > self.max_words:
-                return None
+        limited = self.max_words is not None and self.kind != "tail"
+        if limited and (count_words(text) if words is None else words) > self.max_words:  # type: ignore[operator]
+            return None
         for pattern in self.patterns:
             found = pattern.search(text, timeout=timeout)
             if found:
