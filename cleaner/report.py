@@ -42,6 +42,9 @@ def build_report(result: CorpusResult, settings: Settings, **context: Any) -> di
         "chars_in": sum(d.chars_in for d in docs),
         "chars_out": sum(len(d.text) for d in docs if d.status == "kept"),
         "flagged": [{"id": d.id, "flags": list(d.flags)} for d in docs if d.flags],
+        "rule_timeouts": dict(
+            sorted(Counter(f.split(":", 1)[1] for d in docs for f in d.flags if f.startswith("rule-timeout:")).items())
+        ),
         "errors": [{"id": d.id, "reason": d.reason} for d in docs if d.status == "error"],
         "clusters": [{"kept": kept, "duplicates": members} for kept, members in sorted(clusters.items())],
         "seconds": {name: round(value, 4) for name, value in result.seconds.items()},

@@ -94,9 +94,10 @@ class Rule:
 
         ``words`` is the word count of ``text`` when the caller already knows it.
         """
-        limited = self.max_words is not None and self.kind != "tail"
-        if limited and (count_words(text) if words is None else words) > self.max_words:  # type: ignore[operator]
-            return None
+        if self.max_words is not None and self.kind != "tail":
+            count = count_words(text) if words is None else words
+            if count > self.max_words:
+                return None
         for pattern in self.patterns:
             found = pattern.search(text, timeout=timeout)
             if found:

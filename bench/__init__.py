@@ -1,0 +1,1 @@
+"""Benchmarks for cleaner: `python -m bench --help`."""

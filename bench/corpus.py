@@ -1,0 +1,99 @@
+"""Generate a benchmark corpus from raw/: varied articles, republisher wrappers, near-duplicates.
+
+Bodies are built from the seeds' sentences with a share of words swapped for words from a
+generated vocabulary, so every article is distinct text of about the seeds' length; each is
+wrapped in one of several republisher headers and tails. A share of documents are republished
+copies of an earlier article (another wrapper, a small edit), labelled in ``pairs.tsv``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+from cleaner import clean_text, load_rules
+
+WRAPPERS = [
+    (
+        "Par {author}\n\nMondialisation.ca, {day:02d} mars 2016\n\n",
+        "\n\nLa source originale de cet article est {author}\n\nCopyright © {author}, 2016\n\n"
+        "Avis de non-responsabilité : Les opinions exprimées dans cet article n'engagent que le ou les auteurs. "
+        "Le Centre de recherche sur la mondialisation se dégage de toute responsabilité concernant le contenu de cet "
+        "article et ne sera pas tenu responsable pour des erreurs ou informations incorrectes ou inexactes.\n\n"
+        "Contact média: media@globalresearch.ca",
+    ),
+    (
+        "By {author}\n\nGlobal Research, March {day:02d}, 2017\n\nRegion: Middle East & North Africa\n\n",
+        "\n\nThe original source of this article is {author}\n\nCopyright © {author}, 2017\n\n"
+        "Disclaimer: The contents of this article are of sole responsibility of the author(s). The Centre for "
+        "Research on Globalization will not be responsible for any inaccurate or incorrect statement in this article.",
+    ),
+    (
+        "",
+        "\n\nIf you're able, and if you like our content and approach, please support the project. Our work "
+        "wouldn't be possible without your help: PayPal: southfront@list.ru\n\nSubscribe our channel!\n\nFollow us on "
+        "Social Media:",
+    ),
+    (
+        "By {author}\n\n{day} March 2021\n\n",
+        "\n\nThis article is republished from The Conversation under a Creative Commons license. Read the original "
+        "article.\n\nTags: Syria, Russia, war",
+    ),
+]
+AUTHORS = ["South Front", "Jane Roe", "Ali Hassan", "Marie Dubois", "Ivan Petrov"]
+
+
+def _sentences(raw: Path) -> list[str]:
+    rules = load_rules(Path(__file__).resolve().parent.parent / "rules")
+    found = []
+    for path in sorted(raw.glob("*.txt")):
+        body = clean_text(path.read_text(encoding="utf-8"), rules).text
+        found += [s for s in re.split(r"(?<=[.!?])\s+", body) if len(s.split()) >= 6]
+    return found
+
+
+def generate(
+    out: Path, docs: int, raw: Path, seed: int = 0, dup_share: float = 0.1, target_chars: int = 4000
+) -> dict[str, int]:
+    """Write ``docs`` documents to ``out/raw/corpus.jsonl``, and their duplicate pairs to ``out/pairs.tsv``."""
+    rng = random.Random(seed)
+    sentences = _sentences(raw)
+    vocab = ["".join(rng.choice("abcdefghijklmnoprstuvwyz") for _ in range(rng.randint(3, 9))) for _ in range(20000)]
+    (out / "raw").mkdir(parents=True, exist_ok=True)
+    bodies: list[tuple[str, str]] = []
+    pairs = []
+    written = 0
+    with open(out / "raw" / "corpus.jsonl", "w", encoding="utf-8") as handle:
+        for number in range(docs):
+            doc_id = f"doc{number:07d}"
+            if bodies and rng.random() < dup_share:
+                original_id, body = rng.choice(bodies)
+                words = body.split(" ")
+                for _ in range(3):  # a few small edits
+                    words[rng.randrange(len(words))] = rng.choice(vocab)
+                body = " ".join(words)
+                pairs.append((original_id, doc_id))
+            else:
+                paragraphs, size = [], 0
+                while size < target_chars * 0.75:
+                    chosen = rng.sample(sentences, k=min(4, len(sentences)))
+                    text = " ".join(
+                        " ".join(w if rng.random() > 0.3 else rng.choice(vocab) for w in s.split()) for s in chosen
+                    )
+                    paragraphs.append(text)
+                    size += len(text)
+                body = "\n\n".join(paragraphs)
+                bodies.append((doc_id, body))
+            head, tail = rng.choice(WRAPPERS)
+            author, day = rng.choice(AUTHORS), rng.randint(1, 28)
+            title = " ".join(rng.choice(vocab).capitalize() for _ in range(rng.randint(5, 10)))
+            text = f"{title}\n\n{head.format(author=author, day=day)}{body}{tail.format(author=author)}"
+            handle.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+            written += len(text.encode())
+    with open(out / "pairs.tsv", "w", encoding="utf-8") as handle:
+        handle.write("a\tb\trelation\tnote\n")
+        for a, b in pairs:
+            handle.write(f"{a}\t{b}\tpositive\trepublished with edits\n")
+    return {"documents": docs, "bytes": written, "duplicate_pairs": len(pairs)}
