@@ -82,7 +82,7 @@ def main() -> None:
         file=sys.stderr,
     )
     settings = Settings()
-    result, report = run_clean(work / "raw", work / "clean", settings=settings, rules=ROOT / "rules")
+    _, report = run_clean(work / "raw", work / "clean", settings=settings, rules=ROOT / "rules")
     mb = info["bytes"] / 1e6
     n = info["documents"]
     seconds = report["seconds"]
