@@ -160,6 +160,34 @@ def clean(
             help=f"Flag documents that lost more than this share to rules (default: {_DEFAULTS.max_removed_share}).",
         ),
     ] = None,
+    lang_backend: Annotated[
+        str | None,
+        typer.Option(
+            "--lang-backend",
+            show_default=False,
+            help="Language detector: langdetect, langdetect-sampled, or fasttext (needs cleaner[fast]) "
+            f"(default: {_DEFAULTS.lang_backend}).",
+        ),
+    ] = None,
+    lang_chars: Annotated[
+        int | None,
+        typer.Option(
+            "--lang-chars",
+            show_default=False,
+            help=f"Characters per document the detector reads, spread over paragraphs (default: {_DEFAULTS.lang_chars}).",
+        ),
+    ] = None,
+    min_lang_prob: Annotated[
+        float | None,
+        typer.Option(
+            "--min-lang-prob",
+            show_default=False,
+            help="Documents whose language is less sure than this get status 'language' (default: 0).",
+        ),
+    ] = None,
+    drop_foreign: Annotated[
+        bool, typer.Option("--drop-foreign", help="Remove paragraphs in another language than the document's.")
+    ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
@@ -174,6 +202,10 @@ def clean(
         lang=lang,
         max_removed_share=max_removed_share,
         strict=strict,
+        lang_backend=lang_backend,
+        lang_chars=lang_chars,
+        min_lang_prob=min_lang_prob,
+        drop_foreign=drop_foreign or None,
     )
     rules_dir = _resolve_rules(rules)
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:

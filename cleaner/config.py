@@ -24,8 +24,14 @@ class Settings:
     ngram: int = 5
     #: Languages to keep (ISO 639-1); empty keeps every language.
     lang: tuple[str, ...] = ()
-    #: Characters of the stripped text given to the language detector.
-    lang_chars: int = 3000
+    #: Characters of a document the language detector reads, spread over its paragraphs.
+    lang_chars: int = 2000
+    #: Language backend: langdetect, langdetect-sampled or fasttext.
+    lang_backend: str = "langdetect"
+    #: Documents whose language the detector is less sure of get status ``language``.
+    min_lang_prob: float = 0.0
+    #: Remove paragraphs confidently in another language than the document's.
+    drop_foreign: bool = False
     #: Flag a document whose rules removed more than this share of its characters.
     max_removed_share: float = 0.6
     #: Seconds one rule may spend on one document before it is cut off and reported.
@@ -44,6 +50,12 @@ class Settings:
             raise InputError(f"max_removed_share must be in (0, 1], got {self.max_removed_share}")
         if self.lang_chars < 50:
             raise InputError(f"lang_chars must be at least 50, got {self.lang_chars}")
+        if not 0.0 <= self.min_lang_prob <= 1.0:
+            raise InputError(f"min_lang_prob must be in [0, 1], got {self.min_lang_prob}")
+        from .language import BACKENDS
+
+        if self.lang_backend not in BACKENDS:
+            raise InputError(f"unknown language backend {self.lang_backend!r} (expected one of {', '.join(BACKENDS)})")
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given keys changed; ``None`` values leave a key as it is."""

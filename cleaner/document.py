@@ -44,6 +44,8 @@ class Document:
     removals: tuple[Removal, ...] = ()
     #: Warnings worth a look that do not drop the document (``removed-share:0.72``).
     flags: tuple[str, ...] = ()
+    #: Paragraphs in another language than the document's: ``{"lang", "start", "end", "chars", "prob"}``.
+    foreign: tuple[dict[str, Any], ...] = ()
     status: str = "kept"
     reason: str | None = None
     chars_in: int = 0

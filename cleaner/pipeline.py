@@ -55,7 +55,7 @@ class Pipeline:
         if name == "empty":
             return drop_empty(doc)
         if name == "language":
-            return detect_language(doc, s.lang, s.lang_chars)
+            return detect_language(doc, s.lang, s.lang_chars, s.lang_backend, s.min_lang_prob, s.drop_foreign)
         if name == "signature":
             return fingerprint(doc, s.ngram, s.num_perm)
         raise ValueError(f"unknown stage {name!r}")

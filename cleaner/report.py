@@ -39,6 +39,9 @@ def build_report(result: CorpusResult, settings: Settings, **context: Any) -> di
                 key=lambda kv: (-kv[1], kv[0]),
             )
         ),
+        "foreign_paragraphs": dict(
+            sorted(Counter(f["lang"] for d in docs if d.status == "kept" for f in d.foreign).items())
+        ),
         "chars_in": sum(d.chars_in for d in docs),
         "chars_out": sum(len(d.text) for d in docs if d.status == "kept"),
         "flagged": [{"id": d.id, "flags": list(d.flags)} for d in docs if d.flags],

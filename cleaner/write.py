@@ -46,6 +46,7 @@ def manifest_record(doc: Document) -> dict[str, Any]:
         "chars_in": doc.chars_in,
         "chars_out": len(doc.text) if doc.status in ("kept", "duplicate") else 0,
         "removed": [{"rule": r.rule, "chars": r.chars} for r in doc.removals],
+        "foreign": list(doc.foreign),
         "flags": list(doc.flags),
     }
 

@@ -137,3 +137,38 @@ def test_the_installed_command_fails_cleanly(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == "cleaner: error: input path does not exist: missing-folder\n"
     assert "Traceback" not in proc.stderr
+
+
+def test_language_options_reach_the_pipeline(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    english = (
+        "The council approved the new budget on Tuesday after a long debate about schools, roads and "
+        "the cost of the new library, which several members said the town could not afford this year."
+    )
+    french = (
+        "Le Sénat a adopté dans la nuit de samedi à dimanche le projet de réforme des retraites, après des "
+        "semaines de débats houleux et plusieurs journées de grève dans tout le pays."
+    )
+    (raw / "a.txt").write_text(f"{english}\n\n{english}\n\n{french}", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "clean",
+            str(raw),
+            str(tmp_path / "out"),
+            "--drop-foreign",
+            "--lang-backend",
+            "langdetect-sampled",
+            "--lang-chars",
+            "500",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = [json.loads(line) for line in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]
+    assert row["lang"] == "en" and row["removed"] == [{"rule": "foreign-language:fr", "chars": len(french)}]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["settings"]["lang_backend"] == "langdetect-sampled" and report["settings"]["drop_foreign"]
+    bad = runner.invoke(app, ["clean", str(raw), str(tmp_path / "o2"), "--lang-backend", "nope"])
+    assert bad.exit_code == 2 and "unknown language backend 'nope'" in bad.stderr

@@ -29,6 +29,7 @@ MANIFEST_KEYS = {
     "chars_in",
     "chars_out",
     "removed",
+    "foreign",
     "flags",
 }
 
