@@ -174,7 +174,7 @@ def clean(
         typer.Option(
             "--lang-chars",
             show_default=False,
-            help=f"Characters per document the detector reads, spread over paragraphs (default: {_DEFAULTS.lang_chars}).",
+            help=f"Characters per document the detector reads (default: {_DEFAULTS.lang_chars}).",
         ),
     ] = None,
     min_lang_prob: Annotated[
