@@ -66,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lang-backend", default="langdetect", help="language backend to run")
     parser.add_argument("--keep", type=Path, help="keep the generated corpus and output in this folder")
     args = parser.parse_args()
 
@@ -81,7 +82,7 @@ def main() -> None:
         f"{info['duplicate_pairs']} near-duplicate pairs in {time.perf_counter() - started:.1f}s",
         file=sys.stderr,
     )
-    settings = Settings()
+    settings = Settings(lang_backend=args.lang_backend)
     _, report = run_clean(work / "raw", work / "clean", settings=settings, rules=ROOT / "rules")
     mb = info["bytes"] / 1e6
     n = info["documents"]
@@ -89,7 +90,7 @@ def main() -> None:
     floor = floor_seconds(work / "raw" / "corpus.jsonl", settings.ngram, settings.num_perm)
     precision, recall = dedup_score(work / "pairs.tsv", work / "clean" / "manifest.jsonl")
 
-    print(f"\n{n} documents, {mb:.1f} MB, one process\n")
+    print(f"\n{n} documents, {mb:.1f} MB, one process, language backend {args.lang_backend}\n")
     print(f"{'stage':<12}{'docs/s':>12}{'MB/s':>10}{'ms/doc':>10}")
     for stage in ("read", "normalize", "boilerplate", "metadata", "language", "signature", "dedup", "total"):
         value = seconds.get(stage)

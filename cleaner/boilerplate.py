@@ -41,14 +41,17 @@ class _Matcher:
         self.failed: list[str] = []
         self._words: dict[str, int] = {}  # every rule asks a line's length: count it once
 
-    def search(self, rule: Rule, text: str) -> regex.Match[str] | None:
-        if rule.id in self.failed:
-            return None
+    def words(self, text: str) -> int:
         words = self._words.get(text)
         if words is None:
             words = self._words[text] = count_words(text)
+        return words
+
+    def search(self, rule: Rule, text: str) -> regex.Match[str] | None:
+        if rule.id in self.failed:
+            return None
         try:
-            return rule.search(text, self.timeout, words)
+            return rule.search(text, self.timeout, self.words(text))
         except TimeoutError:
             log.warning("rule %s timed out after %ss and was skipped for this document", rule.id, self.timeout)
             self.failed.append(rule.id)
@@ -112,7 +115,10 @@ def apply_rules(text: str, rules: list[Rule], timeout: float | None = None) -> S
     line_rules = by_kind.get("line", [])
     for i in nonblank:
         if owner[i] is None:
+            words = matcher.words(lines[i])
             for rule in line_rules:
+                if rule.max_words is not None and words > rule.max_words:
+                    continue  # the common case for body text, decided before any call
                 found = matcher.search(rule, lines[i])
                 if found:
                     _capture(found, captured)
@@ -218,6 +224,9 @@ def _inline_edits(
 ) -> list[tuple[int, int, str, str]]:
     """Non-overlapping ``(start, end, replacement, rule id)`` edits in kept lines, by position."""
     edits: list[tuple[int, int, str, str]] = []
+    # one search over the whole text tells which inline rules can fire at all (most never do)
+    text = "\n".join(lines)
+    rules = [rule for rule in rules if any(p.search(text) for p in rule.screens or rule.patterns)]
     if not rules:
         return edits
     for (offset, _), line, rule_id in zip(spans, lines, owner, strict=True):
@@ -255,8 +264,20 @@ def _assemble(
             cursor = edit[1]
             edit = next(pending, None)
         line.append(text[cursor:end])
-        pieces.append("".join(line))
-    return tidy_whitespace("\n".join(pieces))
+        piece = "".join(line)
+        if cursor != start:  # an inline edit may leave doubled or edge spaces
+            piece = tidy_whitespace(piece)
+            if not piece:
+                continue
+        pieces.append(piece)
+    # the kept lines are normalized already: only blank-line runs left by removals need folding
+    out: list[str] = []
+    for piece in pieces:
+        if piece or (out and out[-1]):
+            out.append(piece)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
 
 
 def _scope(doc: Document) -> str:

@@ -25,7 +25,7 @@ class Settings:
     #: Languages to keep (ISO 639-1); empty keeps every language.
     lang: tuple[str, ...] = ()
     #: Characters of a document the language detector reads, spread over its paragraphs.
-    lang_chars: int = 2000
+    lang_chars: int = 1200
     #: Language backend: langdetect, langdetect-sampled or fasttext.
     lang_backend: str = "langdetect"
     #: Documents whose language the detector is less sure of get status ``language``.

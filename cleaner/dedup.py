@@ -7,6 +7,7 @@ datasketch MinHash values (scheme ``affine32``, xxHash for shingles), kept as co
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,11 +49,35 @@ def _hash32(value: bytes) -> int:
     return xxhash.xxh32_intdigest(value)
 
 
+@functools.lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters ``(a, b)`` for ``num_perm`` slots."""
+    a, b = MinHash(num_perm=num_perm, seed=_SEED, hashfunc=_hash32, scheme=_SCHEME).permutations
+    return a.astype(np.uint32).reshape(1, -1), b.astype(np.uint32).reshape(1, -1)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which datasketch applies before its affine permutations."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
 def minhash_signature(words: Sequence[str], ngram: int, num_perm: int) -> bytes:
-    """The MinHash signature of a text's word shingles, as ``num_perm`` little-endian uint32."""
-    minhash = MinHash(num_perm=num_perm, seed=_SEED, hashfunc=_hash32, scheme=_SCHEME)
-    minhash.update_batch(shingles(words, ngram))
-    return minhash.hashvalues.astype(_DTYPE).tobytes()
+    """The MinHash signature of a text's word shingles, as ``num_perm`` little-endian uint32.
+
+    The same values as datasketch's ``MinHash(scheme="affine32", hashfunc=xxh32)`` fed the
+    shingles with ``update_batch``, computed for all shingles and permutations at once.
+    """
+    a, b = _permutations(num_perm)
+    hashes = np.fromiter((_hash32(s) for s in shingles(words, ngram)), dtype=np.uint32)
+    if hashes.size == 0:
+        return np.full(num_perm, np.iinfo(np.uint32).max, dtype=_DTYPE).tobytes()
+    with np.errstate(over="ignore"):
+        values = (_fmix32(hashes).reshape(-1, 1) * a + b).min(axis=0)
+    return values.astype(_DTYPE).tobytes()
 
 
 def signature_array(signature: bytes) -> np.ndarray:

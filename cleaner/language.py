@@ -40,6 +40,7 @@ TAIL_WEIGHT = 0.5
 FOREIGN_PROB = 0.9
 
 _LETTER = regex.compile(r"\p{L}")
+_ENOUGH_LETTERS = regex.compile(rf"(?:\P{{L}}*\p{{L}}){{{MIN_LETTERS}}}")  # stops as soon as it has them
 _PARAGRAPH = regex.compile(r"[^\n](?:.|\n(?!\n))*")
 
 
@@ -243,9 +244,9 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _PARAGRAPH.finditer(text)]
 
 
-def document_language(text: str, detector: LanguageDetector, budget: int = 2000) -> Verdict:
+def document_language(text: str, detector: LanguageDetector, budget: int = 1200) -> Verdict:
     """Detect each judgeable paragraph and vote, weighting by characters and a little by position."""
-    spans = [(a, b) for a, b in paragraph_spans(text) if len(_LETTER.findall(text[a:b])) >= MIN_LETTERS]
+    spans = [(a, b) for a, b in paragraph_spans(text) if _ENOUGH_LETTERS.match(text, a, b)]
     if not spans:
         spans = [(0, len(text))] if _LETTER.search(text) else []
     per_paragraph = max(MIN_SAMPLE, budget // max(1, len(spans)))

@@ -5,6 +5,9 @@ Normalizing is idempotent: normalizing normalized text changes nothing.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import ftfy
 import regex
 
@@ -16,10 +19,23 @@ _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, exp
 
 # [text](target) and ![alt](src): keep the words, drop the markup and the target.
 _MD_LINK = regex.compile(r"!?\[([^\[\]\n]*)\]\(\s*[^()\s]*(?:\([^()\s]*\)[^()\s]*)*\s*\)")
+# What ftfy could change: mojibake pairs (a UTF-8 lead byte read as Latin-1/cp1252 or cp1251,
+# then a continuation), HTML entities, control and format characters, ligatures, surrogates,
+# replacement characters. Text with none of these only needs NFC; most text has none, and
+# skipping ftfy for it is most of the cost of this stage.
+_MOJIBAKE_TAIL = (
+    r"\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    r"\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+)
+_FTFY_NEEDED = re.compile(  # re: faster than regex at scanning for character classes
+    rf"[\u00c0-\u00ff][{_MOJIBAKE_TAIL}]|[\u0400-\u042f][{_MOJIBAKE_TAIL}\u0450-\u045f]"
+    r"|&#?\w+;|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u206a-\u206f\ufff9-\ufffd\ufb00-\ufb06\ud800-\udfff]"
+)
 _INVISIBLE = regex.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
-_LINE_BREAKS = regex.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
-_SPACES = regex.compile(r"[^\S\n]+")
-_BLANK_LINES = regex.compile(r"\n{3,}")
+_LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
+# runs of white space other than one plain space (which is left alone: most of them are)
+_SPACES = re.compile(r"[^\S\n ][^\S\n]*| [^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def normalize_text(text: str) -> str:
@@ -31,7 +47,10 @@ def normalize_text(text: str) -> str:
     # Spacing first: a stray no-break space can hide mojibake from ftfy, which would then find
     # it on a second pass, and normalizing must be idempotent.
     text = tidy_whitespace(_INVISIBLE.sub("", text))
-    text = ftfy.fix_text(text, _FTFY)
+    if _FTFY_NEEDED.search(text):
+        text = ftfy.fix_text(text, _FTFY)
+    elif not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     text = _MD_LINK.sub(r"\1", text)
     return tidy_whitespace(text)
 

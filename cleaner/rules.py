@@ -83,6 +83,10 @@ class Rule:
     keep: tuple[str, ...]
     file: str
     replace: str = ""
+    #: Anchored patterns joined into one alternation: one search instead of several, same answer.
+    combined: tuple[regex.Pattern[str], ...] = ()
+    #: The patterns again with ``^``/``$`` at every line: a quick test of a whole text for inline rules.
+    screens: tuple[regex.Pattern[str], ...] = ()
     max_lines: int = 12
     within: float = 0.4
     #: Lines (or paragraphs) longer than this many words are never removed by the rule; for a
@@ -98,7 +102,7 @@ class Rule:
             count = count_words(text) if words is None else words
             if count > self.max_words:
                 return None
-        for pattern in self.patterns:
+        for pattern in self.combined or self.patterns:
             found = pattern.search(text, timeout=timeout)
             if found:
                 return found
@@ -243,6 +247,15 @@ def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
         options["within"] = _number(entry["within"], label, "within", float, 0.01, 1.0)
     if "max_words" in entry:
         options["max_words"] = _number(entry["max_words"], label, "max_words", int, 1, 1000)
+    if len(patterns) > 1 and all(p.pattern.startswith("^") for p in patterns):
+        # every alternative can only match at the start, so the alternation tries them in order
+        try:
+            joined = "|".join(f"(?:{p.pattern})" for p in patterns)
+            options["combined"] = (regex.compile(joined, patterns[0].flags),)
+        except regex.error:
+            pass  # keep them separate
+    if kind == "inline":
+        options["screens"] = tuple(regex.compile(p.pattern, p.flags | regex.MULTILINE) for p in patterns)
     return Rule(
         id=rule_id, kind=kind, why=why.strip(), patterns=patterns, remove=remove, keep=keep, file=where, **options
     )

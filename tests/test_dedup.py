@@ -71,3 +71,19 @@ def test_result_does_not_depend_on_input_order():
     texts = {f"d{i}": article(i % 3, 300) + (" tail" * (i % 2)) for i in range(9)}
     cands = [candidate(k, v) for k, v in texts.items()]
     assert near_duplicate_clusters(cands) == near_duplicate_clusters(list(reversed(cands)))
+
+
+def test_signatures_equal_datasketch_minhash():
+    """The vectorized signature is datasketch's own MinHash of the same shingles."""
+    import numpy as np
+    import xxhash
+    from datasketch import MinHash
+
+    from cleaner.dedup import shingles
+
+    words = canonical_words(article(9))
+    expected = MinHash(num_perm=128, seed=1, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
+    expected.update_batch(shingles(words, 5))
+    assert minhash_signature(words, 5, 128) == expected.hashvalues.astype("<u4").tobytes()
+    empty = MinHash(num_perm=64, seed=1, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
+    assert minhash_signature([], 5, 64) == np.asarray(empty.hashvalues, dtype="<u4").tobytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,23 @@ def test_normalize_is_idempotent_on_any_text(text):
 def test_correct_typography_in_a_seed_is_left_alone(seed_texts):
     raw = seed_texts["002_7399b04018da4533"]
     assert "Dara’a province’s border" in normalize_text(raw)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200))
+def test_the_fast_path_agrees_with_ftfy(text):
+    """Text the screen lets past is text ftfy would leave alone (but for NFC)."""
+    from cleaner.normalize import _FTFY, _FTFY_NEEDED, tidy_whitespace
+
+    text = tidy_whitespace(text)  # as normalize_text does before the screen
+    if not _FTFY_NEEDED.search(text):
+        import ftfy
+
+        assert ftfy.fix_text(text, _FTFY) == unicodedata.normalize("NFC", text)
+
+
+@pytest.mark.parametrize("text", ["Ã©tÃ©", "â€™", "Ð¿Ñ€Ð¸Ð²ÐµÑ‚", "&amp;", "ﬁnal", "a\x85b", "Ã‰"])
+def test_the_screen_sends_damage_to_ftfy(text):
+    from cleaner.normalize import _FTFY_NEEDED
+
+    assert _FTFY_NEEDED.search(text)
