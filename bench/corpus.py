@@ -42,6 +42,15 @@ WRAPPERS = [
         "article.\n\nTags: Syria, Russia, war",
     ),
 ]
+# A long notice in French that no shipped rule knows: on English articles, only the per-paragraph
+# language check keeps it out of the signatures (hard negatives: distinct short bodies, one notice).
+UNKNOWN_NOTICE = (
+    "Note de la rédaction : les textes publiés sur ce site sont reproduits avec l'accord de leurs auteurs et "
+    "n'engagent en rien la responsabilité de notre association, qui se réserve le droit de modifier ou de retirer "
+    "tout contenu à tout moment. Les lecteurs qui souhaitent reproduire ces textes sont priés de citer la source "
+    "et de prévenir la rédaction par courrier, en indiquant le titre de l'article, la date de sa publication et "
+    "le nom du site sur lequel il sera repris. Nous remercions nos lecteurs pour leur fidélité et leur soutien."
+)
 AUTHORS = ["South Front", "Jane Roe", "Ali Hassan", "Marie Dubois", "Ivan Petrov"]
 
 
@@ -63,21 +72,30 @@ def generate(
     vocab = ["".join(rng.choice("abcdefghijklmnoprstuvwyz") for _ in range(rng.randint(3, 9))) for _ in range(20000)]
     (out / "raw").mkdir(parents=True, exist_ok=True)
     bodies: list[tuple[str, str]] = []
-    pairs = []
+    pairs: list[tuple[str, str, str]] = []
     written = 0
     with open(out / "raw" / "corpus.jsonl", "w", encoding="utf-8") as handle:
         for number in range(docs):
             doc_id = f"doc{number:07d}"
+            short = rng.random() < 0.05
             if bodies and rng.random() < dup_share:
                 original_id, body = rng.choice(bodies)
+                paragraphs = body.split("\n\n")
+                variant = rng.choice(("edits", "dropped paragraphs", "truncated"))
+                if variant == "dropped paragraphs" and len(paragraphs) > 4:
+                    for _ in range(max(1, len(paragraphs) // 6)):
+                        paragraphs.pop(rng.randrange(1, len(paragraphs)))
+                elif variant == "truncated" and len(paragraphs) > 3:
+                    paragraphs = paragraphs[: max(2, round(len(paragraphs) * rng.uniform(0.6, 0.85)))]
+                body = "\n\n".join(paragraphs)
                 words = body.split(" ")
-                for _ in range(3):  # a few small edits
+                for _ in range(3):  # a few small edits in every copy
                     words[rng.randrange(len(words))] = rng.choice(vocab)
                 body = " ".join(words)
-                pairs.append((original_id, doc_id))
+                pairs.append((original_id, doc_id, variant))
             else:
                 paragraphs, size = [], 0
-                while size < target_chars * 0.75:
+                while size < (target_chars * (0.15 if short else 0.75)):
                     chosen = rng.sample(sentences, k=min(4, len(sentences)))
                     text = " ".join(
                         " ".join(w if rng.random() > 0.3 else rng.choice(vocab) for w in s.split()) for s in chosen
@@ -85,6 +103,8 @@ def generate(
                     paragraphs.append(text)
                     size += len(text)
                 body = "\n\n".join(paragraphs)
+                if short:
+                    body += "\n\n" + UNKNOWN_NOTICE
                 bodies.append((doc_id, body))
             head, tail = rng.choice(WRAPPERS)
             author, day = rng.choice(AUTHORS), rng.randint(1, 28)
@@ -94,6 +114,6 @@ def generate(
             written += len(text.encode())
     with open(out / "pairs.tsv", "w", encoding="utf-8") as handle:
         handle.write("a\tb\trelation\tnote\n")
-        for a, b in pairs:
-            handle.write(f"{a}\t{b}\tpositive\trepublished with edits\n")
+        for a, b, note in pairs:
+            handle.write(f"{a}\t{b}\tpositive\t{note}\n")
     return {"documents": docs, "bytes": written, "duplicate_pairs": len(pairs)}

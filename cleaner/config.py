@@ -22,6 +22,10 @@ class Settings:
     num_perm: int = 128
     #: Words per shingle.
     ngram: int = 5
+    #: A text at least this much contained in another (a truncated copy) is its duplicate; 1 turns it off.
+    containment: float = 0.8
+    #: Which document of a duplicate cluster stays: longest or first (in reading order).
+    keep: str = "longest"
     #: Languages to keep (ISO 639-1); empty keeps every language.
     lang: tuple[str, ...] = ()
     #: Characters of a document the language detector reads, spread over its paragraphs.
@@ -46,6 +50,10 @@ class Settings:
             raise InputError(f"num_perm must be between 16 and 1024, got {self.num_perm}")
         if not 1 <= self.ngram <= 20:
             raise InputError(f"ngram must be between 1 and 20, got {self.ngram}")
+        if not 0.0 < self.containment <= 1.0:
+            raise InputError(f"containment must be in (0, 1], got {self.containment}")
+        if self.keep not in ("longest", "first"):
+            raise InputError(f"keep must be longest or first, got {self.keep!r}")
         if not 0.0 < self.max_removed_share <= 1.0:
             raise InputError(f"max_removed_share must be in (0, 1], got {self.max_removed_share}")
         if self.lang_chars < 50:

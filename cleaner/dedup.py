@@ -71,8 +71,12 @@ def minhash_signature(words: Sequence[str], ngram: int, num_perm: int) -> bytes:
     The same values as datasketch's ``MinHash(scheme="affine32", hashfunc=xxh32)`` fed the
     shingles with ``update_batch``, computed for all shingles and permutations at once.
     """
+    return _signature(shingles(words, ngram), num_perm)
+
+
+def _signature(shingle_set: set[bytes], num_perm: int) -> bytes:
     a, b = _permutations(num_perm)
-    hashes = np.fromiter((_hash32(s) for s in shingles(words, ngram)), dtype=np.uint32)
+    hashes = np.fromiter((_hash32(s) for s in shingle_set), dtype=np.uint32, count=len(shingle_set))
     if hashes.size == 0:
         return np.full(num_perm, np.iinfo(np.uint32).max, dtype=_DTYPE).tobytes()
     with np.errstate(over="ignore"):
@@ -90,10 +94,33 @@ def estimated_similarity(a: bytes, b: bytes) -> float:
 
 
 def fingerprint(doc: Document, ngram: int = 5, num_perm: int = 128) -> Document:
-    """The signature stage: ``digest`` (exact) and ``signature`` (near) of the clean text."""
-    words = canonical_words(doc.text)
+    """The signature stage: ``digest`` (exact) and ``signature`` (near) of the clean text.
+
+    Paragraphs flagged as being in another language (a disclaimer no rule knew) are left out
+    of the signature, so that distinct articles wrapped in the same foreign notice stay apart.
+    """
+    text = doc.text
+    if doc.foreign:
+        pieces, cursor = [], 0
+        for span in sorted(doc.foreign, key=lambda f: f["start"]):
+            pieces.append(text[cursor : span["start"]])
+            cursor = span["end"]
+        pieces.append(text[cursor:])
+        text = "\n\n".join(pieces)
+    words = canonical_words(text)
     digest = xxhash.xxh3_64_hexdigest(" ".join(words).encode())
-    return doc.with_(digest=digest, signature=minhash_signature(words, ngram, num_perm))
+    shingle_set = shingles(words, ngram)
+    return doc.with_(digest=digest, signature=_signature(shingle_set, num_perm), shingles=len(shingle_set))
+
+
+def exact_similarity(a: str, b: str, ngram: int = 5) -> float:
+    """The Jaccard similarity of two texts' word shingles, computed exactly.
+
+    >>> exact_similarity("a b c d", "a b c e", ngram=2)
+    0.5
+    """
+    sa, sb = shingles(canonical_words(a), ngram), shingles(canonical_words(b), ngram)
+    return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +131,31 @@ class Candidate:
     chars: int
     digest: str
     signature: bytes
+    #: distinct shingles in the text, for the containment estimate
+    shingles: int = 0
+    #: position in reading order, for ``keep="first"``
+    order: int = 0
+    #: already in the corpus from an earlier run: its decision stands
+    anchored: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
-    """A document dropped as a copy of ``of``, with the similarity of their signatures."""
+    """A document dropped as a copy of ``of``, with the estimated similarity of the two."""
 
     id: str
     of: str
     similarity: float
     exact: bool
+
+
+#: Keep policies: which document of a cluster stays.
+KEEP_POLICIES = ("longest", "first")
+#: With containment on, LSH proposes pairs from this estimated Jaccard up (a copy cut to 60% of
+#: its original has a Jaccard of 0.6 but a containment of 1), and verification decides.
+CANDIDATE_THRESHOLD = 0.35
+#: The smaller text needs this many shingles before containment alone makes it a copy.
+MIN_CONTAINED_SHINGLES = 30
 
 
 class _UnionFind:
@@ -134,15 +176,38 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)  # deterministic root
 
 
+def is_near_duplicate(
+    a: Candidate, b: Candidate, sa: np.ndarray, sb: np.ndarray, threshold: float, containment: float
+) -> bool:
+    """The verification of an LSH candidate pair: Jaccard at least ``threshold``, or the smaller
+    text (of enough shingles) at least ``containment`` inside the larger (a truncated copy)."""
+    jaccard = float(np.mean(sa == sb))
+    if jaccard >= threshold:
+        return True
+    small = min(a.shingles, b.shingles)
+    if containment >= 1.0 or small < MIN_CONTAINED_SHINGLES or jaccard <= 0.0:
+        return False
+    contained = jaccard * (a.shingles + b.shingles) / ((1.0 + jaccard) * small)
+    return contained >= containment
+
+
 def near_duplicate_clusters(
-    candidates: Sequence[Candidate], threshold: float = 0.7, num_perm: int = 128
+    candidates: Sequence[Candidate],
+    threshold: float = 0.7,
+    num_perm: int = 128,
+    containment: float = 0.8,
+    keep: str = "longest",
 ) -> list[Duplicate]:
     """Which documents are copies of which: exact by digest, near by MinHash LSH.
 
-    LSH proposes pairs; a pair joins a cluster only if its signatures agree on at least
-    ``threshold`` of their slots, so band collisions cannot chain distinct documents. Each
-    cluster keeps its longest text (ties: the smallest id); the rest are its duplicates.
+    LSH proposes pairs (at a lower threshold when containment is on, so truncated copies are
+    proposed too); a pair joins a cluster only once verified (`is_near_duplicate`), so band
+    collisions cannot chain distinct documents. A cluster keeps a document already in the
+    corpus if it has one (earlier decisions stand), else its longest text (``keep="first"``:
+    the first read), ties by id; the rest are its duplicates.
     """
+    if keep not in KEEP_POLICIES:
+        raise ValueError(f"keep must be one of {KEEP_POLICIES}, got {keep!r}")
     ordered = sorted(candidates, key=lambda c: c.id)
     by_id = {c.id: c for c in ordered}
     clusters = _UnionFind(by_id)
@@ -153,13 +218,14 @@ def near_duplicate_clusters(
         else:
             first_with_digest[c.digest] = c.id
     unique = [by_id[i] for i in first_with_digest.values()]
+    signatures = {c.id: signature_array(c.signature) for c in ordered}
     if len(unique) > 1:
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        signatures = {c.id: signature_array(c.signature) for c in unique}
+        lsh_threshold = threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD)
+        lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
         for c in unique:
             lean = LeanMinHash(seed=_SEED, hashvalues=signatures[c.id], scheme=_SCHEME)
             for other in sorted(lsh.query(lean)):
-                if np.mean(signatures[c.id] == signatures[other]) >= threshold:
+                if is_near_duplicate(c, by_id[other], signatures[c.id], signatures[other], threshold, containment):
                     clusters.union(other, c.id)
             lsh.insert(c.id, lean)
     members: dict[str, list[str]] = {}
@@ -169,10 +235,19 @@ def near_duplicate_clusters(
     for group in members.values():
         if len(group) < 2:
             continue
-        keep = min(group, key=lambda i: (-by_id[i].chars, i))
+        anchors = [i for i in group if by_id[i].anchored]
+        if anchors:
+            keepers = anchors
+        elif keep == "first":
+            keepers = [min(group, key=lambda i: (by_id[i].order, i))]
+        else:
+            keepers = [min(group, key=lambda i: (-by_id[i].chars, i))]
         for other in group:
-            if other != keep:
-                exact = by_id[other].digest == by_id[keep].digest
-                similarity = 1.0 if exact else estimated_similarity(by_id[other].signature, by_id[keep].signature)
-                duplicates.append(Duplicate(other, keep, round(similarity, 4), exact))
+            if other in keepers:
+                continue
+            # several earlier documents in one cluster: a newcomer joins the one it is closest to
+            kept = max(keepers, key=lambda k: (float(np.mean(signatures[other] == signatures[k])), k == keepers[0]))
+            exact = by_id[other].digest == by_id[kept].digest
+            similarity = 1.0 if exact else estimated_similarity(by_id[other].signature, by_id[kept].signature)
+            duplicates.append(Duplicate(other, kept, round(similarity, 4), exact))
     return sorted(duplicates, key=lambda d: d.id)

@@ -51,6 +51,8 @@ class Document:
     chars_in: int = 0
     digest: str | None = None
     signature: bytes | None = None
+    #: distinct word shingles of the text (the signature's set size)
+    shingles: int = 0
     duplicate_of: str | None = None
     similarity: float | None = None
 

@@ -29,6 +29,7 @@ _MOJIBAKE_TAIL = (
 )
 _FTFY_NEEDED = re.compile(  # re: faster than regex at scanning for character classes
     rf"[\u00c0-\u00ff][{_MOJIBAKE_TAIL}]|[\u0400-\u042f][{_MOJIBAKE_TAIL}\u0450-\u045f]"
+    r"|[\u00c2\u00c3\u00c5\u00ce\u00d0\u00d9\u00e2\u00e3\u00f0] "  # mojibake whose no-break space became a space
     r"|&#?\w+;|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u206a-\u206f\ufff9-\ufffd\ufb00-\ufb06\ud800-\udfff]"
 )
 _INVISIBLE = regex.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")

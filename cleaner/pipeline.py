@@ -155,11 +155,11 @@ def clean_documents(
     start = time.perf_counter()
     s = pipeline.settings
     candidates = [
-        Candidate(d.id, len(d.text), d.digest or "", d.signature)
-        for d in cleaned
+        Candidate(d.id, len(d.text), d.digest or "", d.signature, d.shingles, order)
+        for order, d in enumerate(cleaned)
         if d.status == "kept" and d.signature is not None
     ]
-    duplicates = near_duplicate_clusters(candidates, s.threshold, s.num_perm)
+    duplicates = near_duplicate_clusters(candidates, s.threshold, s.num_perm, s.containment, s.keep)
     by_id = {d.id: d for d in duplicates}
     documents = []
     for doc in sorted(cleaned, key=lambda d: d.id):

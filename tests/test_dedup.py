@@ -87,3 +87,52 @@ def test_signatures_equal_datasketch_minhash():
     assert minhash_signature(words, 5, 128) == expected.hashvalues.astype("<u4").tobytes()
     empty = MinHash(num_perm=64, seed=1, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
     assert minhash_signature([], 5, 64) == np.asarray(empty.hashvalues, dtype="<u4").tobytes()
+
+
+def paragraphs_article(seed, n=10):
+    return "\n\n".join(article(seed * 100 + i, 60) for i in range(n))
+
+
+def sized(doc_id, text, order=0, anchored=False):
+    from cleaner.dedup import shingles
+
+    c = candidate(doc_id, text)
+    n = len(shingles(canonical_words(text), 5))
+    return Candidate(c.id, c.chars, c.digest, c.signature, n, order, anchored)
+
+
+def test_a_truncated_copy_is_found_by_containment_not_by_jaccard():
+    full = paragraphs_article(11)
+    cut = "\n\n".join(full.split("\n\n")[:6])  # 60%: Jaccard about 0.6, containment 1
+    pair = [sized("full", full), sized("cut", cut)]
+    assert near_duplicate_clusters(pair, threshold=0.7, containment=1.0) == []
+    (dup,) = near_duplicate_clusters(pair, threshold=0.7, containment=0.8)
+    assert (dup.id, dup.of) == ("cut", "full") and 0.5 < dup.similarity < 0.7
+
+
+def test_keep_first_keeps_the_earliest_read():
+    base = paragraphs_article(12)
+    longer = base + "\n\n" + article(99, 30)
+    docs = [sized("b", base, order=0), sized("a", longer, order=1)]
+    assert [(d.id, d.of) for d in near_duplicate_clusters(docs, keep="longest")] == [("b", "a")]
+    assert [(d.id, d.of) for d in near_duplicate_clusters(docs, keep="first")] == [("a", "b")]
+
+
+def test_documents_already_in_the_corpus_stay_kept():
+    base = paragraphs_article(13)
+    longer = base + "\n\n" + article(98, 30)
+    docs = [sized("old", base, anchored=True), sized("new", longer)]
+    assert [(d.id, d.of) for d in near_duplicate_clusters(docs)] == [("new", "old")]
+
+
+def test_foreign_paragraphs_stay_out_of_the_signature():
+    from cleaner.dedup import fingerprint
+    from cleaner.document import Document
+
+    body = article(14)
+    notice = " ".join(["Note de la rédaction : les textes publiés sur ce site sont reproduits"] * 20)
+    text = f"{body}\n\n{notice}"
+    foreign = ({"lang": "fr", "start": len(body) + 2, "end": len(text), "chars": len(notice), "prob": 1.0},)
+    with_flag = fingerprint(Document("x", text, "x.txt", foreign=foreign))
+    alone = fingerprint(Document("y", body, "y.txt"))
+    assert with_flag.signature == alone.signature and with_flag.digest == alone.digest
