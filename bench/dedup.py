@@ -48,8 +48,11 @@ def main() -> None:
     generate(work, args.docs, ROOT / "raw")
     settings = Settings()
     result = clean_corpus(work / "raw", Pipeline(settings, load_rules(ROOT / "rules")))
-    docs = [d for d in result.documents if d.signature is not None and d.status in ("kept", "duplicate")]
-    candidates = [Candidate(d.id, len(d.text), d.digest or "", d.signature, d.shingles, i) for i, d in enumerate(docs)]
+    candidates = [
+        Candidate(d.id, len(d.text), d.digest or "", d.signature, d.shingles, i)
+        for i, d in enumerate(result.documents)
+        if d.signature is not None and d.status in ("kept", "duplicate")
+    ]
     positives: dict[frozenset, str] = {}
     with open(work / "pairs.tsv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
@@ -60,7 +63,7 @@ def main() -> None:
         a, b = sorted(pair)
         by_original.setdefault(a, []).append((b, kind))
     for copies in by_original.values():
-        for (x, kx), (y, ky) in itertools.combinations(copies, 2):
+        for (x, _), (y, _) in itertools.combinations(copies, 2):
             positives.setdefault(frozenset((x, y)), "copy of the same original")
     print(f"{len(candidates)} documents, {len(positives)} positive pairs\n")
     print(f"{'threshold':>9} {'contain':>7} {'precision':>9} {'false':>5}  recall by kind of copy")
