@@ -188,6 +188,25 @@ def clean(
     drop_foreign: Annotated[
         bool, typer.Option("--drop-foreign", help="Remove paragraphs in another language than the document's.")
     ] = False,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            show_default=False,
+            help="Which copy of a duplicate cluster stays: longest or first (default: longest).",
+        ),
+    ] = None,
+    containment: Annotated[
+        float | None,
+        typer.Option(
+            "--containment",
+            show_default=False,
+            help=f"A text this much inside another is its copy; 1 turns it off (default: {_DEFAULTS.containment}).",
+        ),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Clean every file again, ignoring what a previous run in OUT can lend.")
+    ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
@@ -206,10 +225,12 @@ def clean(
         lang_chars=lang_chars,
         min_lang_prob=min_lang_prob,
         drop_foreign=drop_foreign or None,
+        keep=keep,
+        containment=containment,
     )
     rules_dir = _resolve_rules(rules)
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        _, report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress)
+        _, report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress, full=full)
     if not quiet:
         typer.echo(summary(report), err=True)
         typer.echo(

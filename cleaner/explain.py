@@ -9,10 +9,12 @@ from typing import Any
 
 from .boilerplate import strip_boilerplate
 from .config import Settings
+from .dedup import exact_similarity
 from .document import Document
-from .errors import InputError
+from .errors import CleanerError, InputError
 from .metadata import extract_metadata
 from .normalize import normalize
+from .pipeline import Pipeline
 from .read import read_file
 from .rules import Rules
 from .write import MANIFEST, REPORT
@@ -35,6 +37,8 @@ class Explanation:
     text: str  # the normalized text, before any removal
     spans: tuple[Span, ...]
     metadata: dict[str, Any]
+    #: for a duplicate: ``{"of", "estimated", "exact"}`` similarities to the copy that was kept
+    duplicate: dict[str, Any] | None = None
 
     @property
     def removed_chars(self) -> int:
@@ -62,19 +66,36 @@ def run_context(out: Path) -> dict[str, Any]:
         return {}
 
 
-def explain(
-    doc_id: str, out: Path, rules: Rules, raw: Path | None = None, settings: Settings | None = None
-) -> Explanation:
-    """Re-run the per-document stages on one document of a finished run, keeping every span."""
-    settings = settings or Settings()
-    row = manifest_row(out, doc_id)
-    context = run_context(out)
-    raw = raw or Path(context.get("raw_path") or context.get("raw") or "raw")
+def _settings_of(context: dict[str, Any], settings: Settings | None) -> Settings:
+    if settings is not None:
+        return settings
+    known = set(Settings.__dataclass_fields__)
+    used: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in context.get("settings", {}).items() if k in known
+    }
+    try:
+        return Settings().with_overrides(**used)
+    except CleanerError:
+        return Settings()
+
+
+def _read_document(row: dict[str, Any], raw: Path) -> Document | None:
     root = raw if raw.is_dir() else raw.parent
     source = root / row["source"]
     if not source.exists():
         raise InputError(f"cannot find {row['source']} under {raw} (pass --raw)")
-    doc = next((d for d in read_file(source, root) if d.line == row["line"]), None)
+    return next((d for d in read_file(source, root) if d.line == row["line"]), None)
+
+
+def explain(
+    doc_id: str, out: Path, rules: Rules, raw: Path | None = None, settings: Settings | None = None
+) -> Explanation:
+    """Re-run the per-document stages on one document of a finished run, keeping every span."""
+    row = manifest_row(out, doc_id)
+    context = run_context(out)
+    settings = _settings_of(context, settings)
+    raw = raw or Path(context.get("raw_path") or context.get("raw") or "raw")
+    doc = _read_document(row, raw)
     if doc is None or doc.status == "error":
         return Explanation(row, "", (), {})
     normalized = normalize(doc)
@@ -84,7 +105,15 @@ def explain(
     title = final.metadata.get("title")
     if any(r.rule == "title" for r in final.removals) and isinstance(title, str):
         spans.extend(_title_span(normalized, spans, title))
-    return Explanation(row, normalized.text, tuple(sorted(spans, key=lambda s: s.start)), final.metadata)
+    duplicate = None
+    if row.get("duplicate_of"):
+        duplicate = {"of": row["duplicate_of"], "estimated": row.get("similarity"), "exact": None}
+        original = _read_document(manifest_row(out, row["duplicate_of"]), raw)
+        if original is not None and original.status != "error":
+            pipeline = Pipeline(settings, rules)
+            texts = pipeline.clean(doc).text, pipeline.clean(original).text
+            duplicate["exact"] = round(exact_similarity(*texts, settings.ngram), 4)
+    return Explanation(row, normalized.text, tuple(sorted(spans, key=lambda s: s.start)), final.metadata, duplicate)
 
 
 def _title_span(doc: Document, spans: list[Span], title: str) -> list[Span]:
@@ -113,6 +142,15 @@ def render(explanation: Explanation, color: bool) -> Any:
     if row.get("flags"):
         facts.append("flags: " + ", ".join(row["flags"]))
     out.append("  ".join(facts) + "\n")
+    dup = explanation.duplicate
+    if dup:
+        exact = "unknown" if dup["exact"] is None else f"{dup['exact']:.2f}"
+        estimated = "1.00" if dup["estimated"] is None else f"{dup['estimated']:.2f}"
+        out.append(
+            f"duplicate of {dup['of']}: estimated similarity {estimated}, exact {exact} (Jaccard of word shingles)\n"
+        )
+    for foreign in row.get("foreign") or []:
+        out.append(f"paragraph in {foreign['lang']} (p={foreign['prob']:.2f}), {foreign['chars']} characters\n")
     if not explanation.text:
         return out
     total = len(explanation.text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -117,9 +117,9 @@ def _timed(items: Iterable[Document], seconds: dict[str, float], name: str) -> I
         yield item
 
 
-def _unique_ids(docs: Iterable[Document]) -> Iterator[Document]:
+def _unique_ids(docs: Iterable[Document], taken: Mapping[str, str] | None = None) -> Iterator[Document]:
     """A later document whose id is taken gets status error, and an id of its own."""
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = dict(taken or {})
     for doc in docs:
         if doc.id in seen:
             where = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
@@ -139,13 +139,19 @@ def clean_documents(
     pipeline: Pipeline | None = None,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    anchors: Sequence[Candidate] = (),
+    taken: Mapping[str, str] | None = None,
 ) -> CorpusResult:
-    """Clean documents already in memory (or streamed): stages, then dedup across all of them."""
+    """Clean documents already in memory (or streamed): stages, then dedup across all of them.
+
+    ``anchors`` are documents already in the corpus (kept by an earlier run): new documents are
+    deduplicated against them, and they stay kept. ``taken`` maps ids already used to where.
+    """
     pipeline = pipeline or Pipeline()
     executor = executor or SerialExecutor()
     seconds: dict[str, float] = {}
     cleaned: list[Document] = []
-    shards = _shards(_unique_ids(_timed(docs, seconds, "read")), SHARD_SIZE)
+    shards = _shards(_unique_ids(_timed(docs, seconds, "read"), taken), SHARD_SIZE)
     for shard_docs, timings in executor.map(partial(clean_shard, pipeline), shards):
         cleaned.extend(shard_docs)
         for name, value in timings.items():
@@ -154,8 +160,8 @@ def clean_documents(
             progress(len(shard_docs))
     start = time.perf_counter()
     s = pipeline.settings
-    candidates = [
-        Candidate(d.id, len(d.text), d.digest or "", d.signature, d.shingles, order)
+    candidates = list(anchors) + [
+        Candidate(d.id, len(d.text), d.digest or "", d.signature, d.shingles, len(anchors) + order)
         for order, d in enumerate(cleaned)
         if d.status == "kept" and d.signature is not None
     ]

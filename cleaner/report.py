@@ -3,65 +3,70 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from . import __version__
 from .config import Settings
 from .document import STATUSES
-from .pipeline import CorpusResult
 
 
-def build_report(result: CorpusResult, settings: Settings, **context: Any) -> dict[str, Any]:
-    """Everything a person or a dashboard wants to know about a run, as plain JSON data."""
-    docs = result.documents
+def build_report(
+    rows: Sequence[dict[str, Any]], settings: Settings, seconds: dict[str, float], **context: Any
+) -> dict[str, Any]:
+    """Everything a person or a dashboard wants to know about a run, from its manifest rows."""
     by_rule: dict[str, dict[str, int]] = {}
-    for doc in docs:
-        for removal in doc.removals:
-            entry = by_rule.setdefault(removal.rule, {"removals": 0, "chars": 0, "documents": 0})
+    for row in rows:
+        for removal in row["removed"]:
+            entry = by_rule.setdefault(removal["rule"], {"removals": 0, "chars": 0, "documents": 0})
             entry["removals"] += 1
-            entry["chars"] += removal.chars
-        for rule in {r.rule for r in doc.removals}:
+            entry["chars"] += removal["chars"]
+        for rule in {r["rule"] for r in row["removed"]}:
             by_rule[rule]["documents"] += 1
-    statuses = Counter(doc.status for doc in docs)
+    statuses = Counter(row["status"] for row in rows)
+    kept = [row for row in rows if row["status"] == "kept"]
     clusters: dict[str, list[dict[str, Any]]] = {}
-    for dup in result.duplicates:
-        clusters.setdefault(dup.of, []).append({"id": dup.id, "similarity": dup.similarity, "exact": dup.exact})
+    for row in rows:
+        if row["duplicate_of"] is not None:
+            clusters.setdefault(row["duplicate_of"], []).append(
+                {
+                    "id": row["id"],
+                    "similarity": row["similarity"],
+                    "exact": str(row["reason"] or "").startswith("exact"),
+                }
+            )
+    flags = [(row["id"], flag) for row in rows for flag in row["flags"]]
     return {
         "cleaner": __version__,
         **context,
-        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in _settings_dict(settings).items()},
-        "documents": len(docs),
+        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()},
+        "documents": len(rows),
         "by_status": {status: statuses.get(status, 0) for status in STATUSES},
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1]["chars"], kv[0]))),
-        "by_language": dict(
-            sorted(
-                Counter(str(d.metadata.get("lang")) for d in docs if d.status == "kept").items(),
-                key=lambda kv: (-kv[1], kv[0]),
-            )
-        ),
-        "foreign_paragraphs": dict(
-            sorted(Counter(f["lang"] for d in docs if d.status == "kept" for f in d.foreign).items())
-        ),
-        "chars_in": sum(d.chars_in for d in docs),
-        "chars_out": sum(len(d.text) for d in docs if d.status == "kept"),
-        "flagged": [{"id": d.id, "flags": list(d.flags)} for d in docs if d.flags],
+        "by_language": dict(sorted(Counter(str(row["lang"]) for row in kept).items(), key=lambda kv: (-kv[1], kv[0]))),
+        "foreign_paragraphs": dict(sorted(Counter(f["lang"] for row in kept for f in row["foreign"]).items())),
+        "chars_in": sum(row["chars_in"] for row in rows),
+        "chars_out": sum(row["chars_out"] for row in kept),
+        "flagged": [{"id": row["id"], "flags": row["flags"]} for row in rows if row["flags"]],
         "rule_timeouts": dict(
-            sorted(Counter(f.split(":", 1)[1] for d in docs for f in d.flags if f.startswith("rule-timeout:")).items())
+            sorted(Counter(f.split(":", 1)[1] for _, f in flags if f.startswith("rule-timeout:")).items())
         ),
-        "errors": [{"id": d.id, "reason": d.reason} for d in docs if d.status == "error"],
-        "clusters": [{"kept": kept, "duplicates": members} for kept, members in sorted(clusters.items())],
-        "seconds": {name: round(value, 4) for name, value in result.seconds.items()},
+        "errors": [{"id": row["id"], "reason": row["reason"]} for row in rows if row["status"] == "error"],
+        "clusters": [{"kept": k, "duplicates": members} for k, members in sorted(clusters.items())],
+        "seconds": {name: round(value, 4) for name, value in seconds.items()},
     }
-
-
-def _settings_dict(settings: Settings) -> dict[str, Any]:
-    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
 
 
 def summary(report: dict[str, Any]) -> str:
     """A short human summary of a report, for stderr."""
     counts = ", ".join(f"{n} {status}" for status, n in report["by_status"].items() if n or status == "kept")
     lines = [f"{report['documents']} documents: {counts}"]
+    reuse = report.get("incremental")
+    if reuse and reuse["reused_files"]:
+        lines.append(
+            f"{reuse['reused_files']} unchanged files reused from the previous run, {reuse['cleaned_files']} cleaned"
+        )
     top = list(report["by_rule"].items())[:5]
     if top:
         lines.append(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ CORPUS = "corpus.jsonl"
 MANIFEST = "manifest.jsonl"
 REPORT = "report.json"
 #: Files a cleaner output folder holds; a non-empty folder with none of them is not ours to replace.
-OUTPUT_FILES = (CORPUS, MANIFEST, REPORT)
+OUTPUT_FILES = (CORPUS, MANIFEST, REPORT, "index.sqlite")
 
 
 def corpus_record(doc: Document) -> dict[str, Any]:
@@ -68,8 +69,15 @@ def check_paths(raw: Path, out: Path) -> None:
         raise OutputError(f"output folder {out} is not empty and holds no cleaner output: refusing to replace it")
 
 
-def write_output(out: Path, documents: Iterable[Document], report: dict[str, Any]) -> None:
-    """Write ``corpus.jsonl``, ``manifest.jsonl`` and ``report.json`` to ``out``, atomically."""
+def write_output(
+    out: Path,
+    manifest_rows: Iterable[dict[str, Any]],
+    corpus_records: Iterable[dict[str, Any]],
+    report: dict[str, Any],
+    extra: dict[str, Callable[[Path], None]] | None = None,
+) -> None:
+    """Write ``corpus.jsonl``, ``manifest.jsonl``, ``report.json`` (and ``extra`` files, each
+    written by its function into the staging folder) to ``out``, atomically."""
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -77,21 +85,18 @@ def write_output(out: Path, documents: Iterable[Document], report: dict[str, Any
     except OSError as exc:
         raise OutputError(f"cannot create the output folder next to {out}: {exc.strerror or exc}") from exc
     try:
-        with (
-            open(staging / CORPUS, "w", encoding="utf-8") as corpus,
-            open(staging / MANIFEST, "w", encoding="utf-8") as manifest,
-        ):
-            for doc in documents:
-                manifest.write(json_line(manifest_record(doc)))
-                if doc.status == "kept":
-                    corpus.write(json_line(corpus_record(doc)))
-            for handle in (corpus, manifest):
+        for name, records in ((CORPUS, corpus_records), (MANIFEST, manifest_rows)):
+            with open(staging / name, "w", encoding="utf-8") as handle:
+                for record in records:
+                    handle.write(json_line(record))
                 handle.flush()
                 os.fsync(handle.fileno())
         (staging / REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for name, writer in (extra or {}).items():
+            writer(staging / name)
         _swap_into_place(staging, out)
-    except OSError as exc:
-        raise OutputError(f"cannot write the output folder {out}: {exc.strerror or exc}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise OutputError(f"cannot write the output folder {out}: {getattr(exc, 'strerror', None) or exc}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

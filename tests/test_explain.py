@@ -52,3 +52,19 @@ def test_unknown_ids_and_missing_runs_are_input_errors(out, tmp_path):
         explain("nope", out, load_rules(ROOT / "rules"))
     result = CliRunner().invoke(app, ["explain", "x", "--out", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no manifest at" in result.stderr
+
+
+def test_a_duplicate_is_explained_with_estimated_and_exact_similarity(tmp_path, seed_texts):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    original = seed_texts["004_95f5e35d27d01612"]
+    (raw / "orig.txt").write_text(original, encoding="utf-8")
+    (raw / "copy.txt").write_text(
+        original.replace("Khafsah", "Khafsa").replace("By [South Front](#)", ""), encoding="utf-8"
+    )
+    run_clean(raw, tmp_path / "out", rules=ROOT / "rules")
+    result = CliRunner().invoke(app, ["explain", "copy", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("duplicate of orig"))
+    estimated, exact = (float(x) for x in __import__("re").findall(r"\d\.\d\d", line))
+    assert 0.8 < estimated < 1 and 0.8 < exact < 1

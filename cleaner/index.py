@@ -1,0 +1,125 @@
+"""The corpus index: an embedded SQLite database kept in ``OUT/index.sqlite``.
+
+It remembers, for the run that wrote ``OUT``: the settings and rules it used (a fingerprint),
+every input file with a hash of its content, and every document's fingerprint (digest, MinHash
+signature, size). A later run over the same ``RAW`` re-cleans only files that changed, and
+dedups new documents against the kept ones without reading their texts again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import xxhash
+
+from . import __version__
+from .config import Settings
+from .dedup import Candidate
+from .rules import Rules
+
+INDEX = "index.sqlite"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (source TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    duplicate_of TEXT,
+    digest TEXT,
+    signature BLOB,
+    chars INTEGER NOT NULL,
+    shingles INTEGER NOT NULL
+);
+CREATE INDEX documents_source ON documents (source);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedDocument:
+    """A document's row in the index."""
+
+    id: str
+    source: str
+    status: str
+    duplicate_of: str | None
+    digest: str | None
+    signature: bytes | None
+    chars: int
+    shingles: int
+
+    def candidate(self, order: int = 0) -> Candidate:
+        return Candidate(self.id, self.chars, self.digest or "", self.signature or b"", self.shingles, order, True)
+
+
+def file_digest(path: Path) -> str:
+    """A hash of a file's bytes: unchanged content means the file's documents can be reused."""
+    digest = xxhash.xxh3_128()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_fingerprint(settings: Settings, rules: Rules) -> str:
+    """What decides a run's results besides its input: settings, rule files, versions."""
+    rule_files = {Path(s.file).name: hashlib.sha256(Path(s.file).read_bytes()).hexdigest() for s in rules.sets}
+    decisive = {k: v for k, v in asdict(settings).items() if k != "strict"}
+    payload = {"cleaner": __version__, "schema": SCHEMA_VERSION, "settings": decisive, "rules": rule_files}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()
+
+
+def write_index(path: Path, fingerprint: str, files: dict[str, str], documents: Iterable[IndexedDocument]) -> None:
+    """Write a fresh index at ``path`` (inside the staging folder: it moves into place with the rest)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(_SCHEMA)
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("cleaner", __version__)])
+        db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
+        db.executemany(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((d.id, d.source, d.status, d.duplicate_of, d.digest, d.signature, d.chars, d.shingles) for d in documents),
+        )
+    path.chmod(0o644)
+
+
+@dataclass
+class CorpusIndex:
+    """An index read back: what the previous run saw and decided."""
+
+    fingerprint: str
+    files: dict[str, str]
+    documents: dict[str, IndexedDocument]
+
+    @classmethod
+    def open(cls, path: Path) -> CorpusIndex | None:
+        """The index at ``path``, or None when there is none or it cannot be read."""
+        if not path.is_file():
+            return None
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                meta = dict(db.execute("SELECT key, value FROM meta"))
+                files = dict(db.execute("SELECT source, digest FROM files"))
+                rows = db.execute(
+                    "SELECT id, source, status, duplicate_of, digest, signature, chars, shingles FROM documents"
+                )
+                documents = {row[0]: IndexedDocument(*row) for row in rows}
+        except sqlite3.Error:
+            return None
+        return cls(meta.get("fingerprint", ""), files, documents)
+
+    def kept(self) -> list[IndexedDocument]:
+        return [d for d in self.documents.values() if d.status == "kept" and d.signature]
+
+
+def indexed(doc: Any) -> IndexedDocument:
+    """The index row of a cleaned `Document`."""
+    return IndexedDocument(
+        doc.id, doc.source, doc.status, doc.duplicate_of, doc.digest, doc.signature, len(doc.text), doc.shingles
+    )
