@@ -83,7 +83,7 @@ def main() -> None:
         file=sys.stderr,
     )
     settings = Settings(lang_backend=args.lang_backend)
-    _, report = run_clean(work / "raw", work / "clean", settings=settings, rules=ROOT / "rules")
+    report = run_clean(work / "raw", work / "clean", settings=settings, rules=ROOT / "rules")
     mb = info["bytes"] / 1e6
     n = info["documents"]
     seconds = report["seconds"]

@@ -230,7 +230,7 @@ def clean(
     )
     rules_dir = _resolve_rules(rules)
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        _, report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress, full=full)
+        report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress, full=full)
     if not quiet:
         typer.echo(summary(report), err=True)
         typer.echo(

@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import xxhash
 
@@ -116,10 +115,3 @@ class CorpusIndex:
 
     def kept(self) -> list[IndexedDocument]:
         return [d for d in self.documents.values() if d.status == "kept" and d.signature]
-
-
-def indexed(doc: Any) -> IndexedDocument:
-    """The index row of a cleaned `Document`."""
-    return IndexedDocument(
-        doc.id, doc.source, doc.status, doc.duplicate_of, doc.digest, doc.signature, len(doc.text), doc.shingles
-    )

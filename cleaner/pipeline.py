@@ -134,6 +134,47 @@ def _unique_ids(docs: Iterable[Document], taken: Mapping[str, str] | None = None
         yield doc
 
 
+def clean_stream(
+    docs: Iterable[Document],
+    pipeline: Pipeline,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+    taken: Mapping[str, str] | None = None,
+    seconds: dict[str, float] | None = None,
+) -> Iterator[Document]:
+    """Run the per-document stages over a stream of documents, shard by shard, in input order.
+
+    Nothing is kept: a caller that writes each document as it comes holds only what it chooses
+    to (the signatures, for dedup). ``seconds`` collects the time spent per stage.
+    """
+    seconds = {} if seconds is None else seconds
+    shards = _shards(_unique_ids(_timed(docs, seconds, "read"), taken), SHARD_SIZE)
+    for shard_docs, timings in (executor or SerialExecutor()).map(partial(clean_shard, pipeline), shards):
+        for name, value in timings.items():
+            seconds[name] = seconds.get(name, 0.0) + value
+        if progress:
+            progress(len(shard_docs))
+        yield from shard_docs
+
+
+def candidate(doc: Document, order: int) -> Candidate | None:
+    """What dedup needs of a cleaned document, if it is still in the running."""
+    if doc.status != "kept" or doc.signature is None:
+        return None
+    return Candidate(doc.id, len(doc.text), doc.digest or "", doc.signature, doc.shingles, order)
+
+
+def duplicate_reason(dup: Duplicate) -> str:
+    kind = "exact duplicate" if dup.exact else f"near-duplicate (similarity {dup.similarity:.2f})"
+    return f"{kind} of {dup.of}"
+
+
+def find_duplicates(candidates: Sequence[Candidate], settings: Settings) -> list[Duplicate]:
+    """The corpus-level step: cluster all signatures at once under the run's settings."""
+    s = settings
+    return near_duplicate_clusters(candidates, s.threshold, s.num_perm, s.containment, s.keep)
+
+
 def clean_documents(
     docs: Iterable[Document],
     pipeline: Pipeline | None = None,
@@ -142,37 +183,21 @@ def clean_documents(
     anchors: Sequence[Candidate] = (),
     taken: Mapping[str, str] | None = None,
 ) -> CorpusResult:
-    """Clean documents already in memory (or streamed): stages, then dedup across all of them.
-
-    ``anchors`` are documents already in the corpus (kept by an earlier run): new documents are
-    deduplicated against them, and they stay kept. ``taken`` maps ids already used to where.
-    """
+    """Clean documents in memory: stages, then dedup across all of them (and ``anchors``,
+    documents already in a corpus, which stay kept). For corpora larger than memory,
+    `run_clean` streams to disk instead."""
     pipeline = pipeline or Pipeline()
-    executor = executor or SerialExecutor()
     seconds: dict[str, float] = {}
-    cleaned: list[Document] = []
-    shards = _shards(_unique_ids(_timed(docs, seconds, "read"), taken), SHARD_SIZE)
-    for shard_docs, timings in executor.map(partial(clean_shard, pipeline), shards):
-        cleaned.extend(shard_docs)
-        for name, value in timings.items():
-            seconds[name] = seconds.get(name, 0.0) + value
-        if progress:
-            progress(len(shard_docs))
+    cleaned = list(clean_stream(docs, pipeline, executor, progress, taken, seconds))
     start = time.perf_counter()
-    s = pipeline.settings
-    candidates = list(anchors) + [
-        Candidate(d.id, len(d.text), d.digest or "", d.signature, d.shingles, len(anchors) + order)
-        for order, d in enumerate(cleaned)
-        if d.status == "kept" and d.signature is not None
-    ]
-    duplicates = near_duplicate_clusters(candidates, s.threshold, s.num_perm, s.containment, s.keep)
+    candidates = [c for order, d in enumerate(cleaned) if (c := candidate(d, len(anchors) + order))]
+    duplicates = find_duplicates([*anchors, *candidates], pipeline.settings)
     by_id = {d.id: d for d in duplicates}
     documents = []
     for doc in sorted(cleaned, key=lambda d: d.id):
         dup = by_id.get(doc.id)
         if dup is not None:
-            kind = "exact duplicate" if dup.exact else f"near-duplicate (similarity {dup.similarity:.2f})"
-            doc = doc.drop("duplicate", f"{kind} of {dup.of}").with_(duplicate_of=dup.of, similarity=dup.similarity)
+            doc = doc.drop("duplicate", duplicate_reason(dup)).with_(duplicate_of=dup.of, similarity=dup.similarity)
         documents.append(doc)
     seconds["dedup"] = time.perf_counter() - start
     return CorpusResult(documents=documents, duplicates=duplicates, seconds=seconds)

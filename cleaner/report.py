@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -13,46 +13,55 @@ from .document import STATUSES
 
 
 def build_report(
-    rows: Sequence[dict[str, Any]], settings: Settings, seconds: dict[str, float], **context: Any
+    rows: Iterable[dict[str, Any]], settings: Settings, seconds: dict[str, float], **context: Any
 ) -> dict[str, Any]:
-    """Everything a person or a dashboard wants to know about a run, from its manifest rows."""
+    """Everything a person or a dashboard wants to know about a run, from its manifest rows (one pass)."""
     by_rule: dict[str, dict[str, int]] = {}
+    statuses: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    foreign: Counter[str] = Counter()
+    timeouts: Counter[str] = Counter()
+    clusters: dict[str, list[dict[str, Any]]] = {}
+    flagged, errors = [], []
+    documents = chars_in = chars_out = 0
     for row in rows:
+        documents += 1
+        chars_in += row["chars_in"]
+        statuses[row["status"]] += 1
         for removal in row["removed"]:
             entry = by_rule.setdefault(removal["rule"], {"removals": 0, "chars": 0, "documents": 0})
             entry["removals"] += 1
             entry["chars"] += removal["chars"]
         for rule in {r["rule"] for r in row["removed"]}:
             by_rule[rule]["documents"] += 1
-    statuses = Counter(row["status"] for row in rows)
-    kept = [row for row in rows if row["status"] == "kept"]
-    clusters: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
+        if row["status"] == "kept":
+            chars_out += row["chars_out"]
+            languages[str(row["lang"])] += 1
+            foreign.update(f["lang"] for f in row["foreign"])
         if row["duplicate_of"] is not None:
+            exact = str(row["reason"] or "").startswith("exact")
             clusters.setdefault(row["duplicate_of"], []).append(
-                {
-                    "id": row["id"],
-                    "similarity": row["similarity"],
-                    "exact": str(row["reason"] or "").startswith("exact"),
-                }
+                {"id": row["id"], "similarity": row["similarity"], "exact": exact}
             )
-    flags = [(row["id"], flag) for row in rows for flag in row["flags"]]
+        if row["flags"]:
+            flagged.append({"id": row["id"], "flags": row["flags"]})
+            timeouts.update(f.split(":", 1)[1] for f in row["flags"] if f.startswith("rule-timeout:"))
+        if row["status"] == "error":
+            errors.append({"id": row["id"], "reason": row["reason"]})
     return {
         "cleaner": __version__,
         **context,
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()},
-        "documents": len(rows),
+        "documents": documents,
         "by_status": {status: statuses.get(status, 0) for status in STATUSES},
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1]["chars"], kv[0]))),
-        "by_language": dict(sorted(Counter(str(row["lang"]) for row in kept).items(), key=lambda kv: (-kv[1], kv[0]))),
-        "foreign_paragraphs": dict(sorted(Counter(f["lang"] for row in kept for f in row["foreign"]).items())),
-        "chars_in": sum(row["chars_in"] for row in rows),
-        "chars_out": sum(row["chars_out"] for row in kept),
-        "flagged": [{"id": row["id"], "flags": row["flags"]} for row in rows if row["flags"]],
-        "rule_timeouts": dict(
-            sorted(Counter(f.split(":", 1)[1] for _, f in flags if f.startswith("rule-timeout:")).items())
-        ),
-        "errors": [{"id": row["id"], "reason": row["reason"]} for row in rows if row["status"] == "error"],
+        "by_language": dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "foreign_paragraphs": dict(sorted(foreign.items())),
+        "chars_in": chars_in,
+        "chars_out": chars_out,
+        "flagged": flagged,
+        "rule_timeouts": dict(sorted(timeouts.items())),
+        "errors": errors,
         "clusters": [{"kept": k, "duplicates": members} for k, members in sorted(clusters.items())],
         "seconds": {name: round(value, 4) for name, value in seconds.items()},
     }

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,12 @@ from .dedup import Candidate
 from .document import Document
 from .errors import InputError
 from .executor import Executor
-from .index import INDEX, CorpusIndex, IndexedDocument, file_digest, indexed, run_fingerprint, write_index
-from .pipeline import CorpusResult, Pipeline, clean_documents
+from .index import INDEX, CorpusIndex, IndexedDocument, file_digest, run_fingerprint, write_index
+from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates
 from .read import iter_input_files, read_file
 from .report import build_report
 from .rules import Rules, load_rules
-from .write import CORPUS, MANIFEST, check_paths, corpus_record, manifest_record, write_output
+from .write import CORPUS, MANIFEST, check_paths, corpus_record, json_line, manifest_record, write_output
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,38 @@ def _digests(files: list[Path], root: Path) -> dict[str, str]:
     return digests
 
 
+class _Spill:
+    """Cleaned documents on disk, one JSON line each, read back by id in any order.
+
+    A run keeps in memory only an offset and the dedup candidate of each document, never the
+    texts, so a corpus larger than memory can be cleaned; the output is written in id order
+    from here once dedup has decided.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._handle = tempfile.TemporaryFile(dir=folder, prefix=".cleaner-spill-")  # noqa: SIM115 (closed in run_clean)
+        self._where: dict[str, tuple[int, int]] = {}
+
+    def add(self, doc: Document) -> None:
+        record = corpus_record(doc) if doc.status == "kept" else None
+        line = json_line({"row": manifest_record(doc), "record": record}).encode()
+        self._where[doc.id] = (self._handle.tell(), len(line))
+        self._handle.write(line)
+
+    def ids(self) -> Iterable[str]:
+        return self._where.keys()
+
+    def get(self, doc_id: str) -> dict[str, Any]:
+        offset, size = self._where[doc_id]
+        self._handle.seek(offset)
+        entry = json.loads(self._handle.read(size))
+        self._handle.seek(0, 2)  # back to the end for the next add
+        return dict(entry)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
 def run_clean(
     raw: Path | str = "raw",
     out: Path | str = "clean",
@@ -91,9 +124,12 @@ def run_clean(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
     full: bool = False,
-) -> tuple[CorpusResult, dict[str, Any]]:
-    """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return what was cleaned
-    in this run and the report of the whole corpus. ``full`` ignores a previous output."""
+) -> dict[str, Any]:
+    """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report.
+
+    Documents stream through the stages to a spill file beside ``out``; only their signatures
+    stay in memory for dedup. ``full`` ignores what a previous output could lend.
+    """
     raw, out = Path(raw), Path(out)
     if not raw.exists():
         raise InputError(f"input path does not exist: {raw}")
@@ -108,46 +144,96 @@ def run_clean(
     digests = _digests(files, root)
     previous = None if full else _Previous.load(out, fingerprint)
     reused = previous.reusable(digests) if previous else set()
-    old_rows = [row for source in sorted(reused) for row in previous.rows[source]] if previous else []
-    anchors: list[Candidate] = []
-    if previous:
-        anchors = [
-            previous.index.documents[row["id"]].candidate(order)
-            for order, row in enumerate(old_rows)
-            if row["status"] == "kept" and row["id"] in previous.index.documents
-        ]
+    old_rows = {row["id"]: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
+    old_index = previous.index.documents if previous else {}
+    anchors = [
+        old_index[i].candidate(n)
+        for n, (i, row) in enumerate(old_rows.items())
+        if row["status"] == "kept" and i in old_index
+    ]
 
     def new_documents() -> Iterator[Document]:
         for path in files:
             if path.relative_to(root).as_posix() not in reused:
                 yield from read_file(path, root)
 
-    taken = {row["id"]: row["source"] for row in old_rows}
-    result = clean_documents(new_documents(), Pipeline(settings, rules), executor, progress, anchors, taken)
-    result.seconds["total"] = time.perf_counter() - started  # writing not included
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    spill = _Spill(out.absolute().parent)
+    try:
+        seconds: dict[str, float] = {}
+        candidates: dict[str, Candidate] = {}
+        taken = {i: row["source"] for i, row in old_rows.items()}
+        stream = clean_stream(new_documents(), Pipeline(settings, rules), executor, progress, taken, seconds)
+        for order, doc in enumerate(stream, start=len(anchors)):
+            spill.add(doc)
+            found = candidate(doc, order)
+            if found is not None:
+                candidates[doc.id] = found
+        dedup_started = time.perf_counter()
+        duplicates = {d.id: d for d in find_duplicates([*anchors, *candidates.values()], settings)}
+        seconds["dedup"] = time.perf_counter() - dedup_started
+        seconds["total"] = time.perf_counter() - started  # writing not included
+        ids = sorted([*old_rows, *spill.ids()])
 
-    rows = sorted(old_rows + [manifest_record(d) for d in result.documents], key=lambda r: r["id"])
-    new_records = {d.id: corpus_record(d) for d in result.documents if d.status == "kept"}
-    records = [
-        new_records.get(row["id"]) or previous.records[row["id"]]  # type: ignore[union-attr]
-        for row in rows
-        if row["status"] == "kept"
-    ]
-    report = build_report(
-        rows,
-        settings,
-        result.seconds,
-        raw=str(raw),
-        raw_path=str(raw.resolve()),
-        out=str(out),
-        rules=rules.folder,
-        rules_loaded=len(rules),
-        incremental={"reused_files": len(reused), "cleaned_files": len(files) - len(reused)},
-    )
-    index_rows: list[IndexedDocument] = [
-        previous.index.documents[row["id"]] for row in old_rows if previous and row["id"] in previous.index.documents
-    ]
-    index_rows += [indexed(d) for d in result.documents]
-    write_output(out, rows, records, report, {INDEX: lambda path: write_index(path, fingerprint, digests, index_rows)})
+        def entries() -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+            """Every document's manifest row and corpus record, in id order, decisions applied."""
+            for doc_id in ids:
+                if doc_id in old_rows:
+                    row = old_rows[doc_id]
+                    record = previous.records.get(doc_id) if previous else None
+                else:
+                    entry = spill.get(doc_id)
+                    row, record = entry["row"], entry["record"]
+                dup = duplicates.get(doc_id)
+                if dup is not None:
+                    row |= {
+                        "status": "duplicate",
+                        "reason": duplicate_reason(dup),
+                        "duplicate_of": dup.of,
+                        "similarity": dup.similarity,
+                    }
+                yield row, record if row["status"] == "kept" else None
+
+        def rows() -> Iterator[dict[str, Any]]:
+            return (row for row, _ in entries())
+
+        def records() -> Iterator[dict[str, Any]]:
+            return (record for _, record in entries() if record is not None)
+
+        def index_rows() -> Iterator[IndexedDocument]:
+            for row in rows():
+                doc_id = row["id"]
+                if doc_id in old_rows:
+                    if doc_id in old_index:
+                        yield old_index[doc_id]
+                    continue
+                found = candidates.get(doc_id)
+                yield IndexedDocument(
+                    doc_id,
+                    row["source"],
+                    row["status"],
+                    row["duplicate_of"],
+                    found.digest if found else None,
+                    found.signature if found else None,
+                    found.chars if found else 0,
+                    found.shingles if found else 0,
+                )
+
+        report = build_report(
+            rows(),
+            settings,
+            seconds,
+            raw=str(raw),
+            raw_path=str(raw.resolve()),
+            out=str(out),
+            rules=rules.folder,
+            rules_loaded=len(rules),
+            incremental={"reused_files": len(reused), "cleaned_files": len(files) - len(reused)},
+        )
+        write_output(
+            out, rows(), records(), report, {INDEX: lambda path: write_index(path, fingerprint, digests, index_rows())}
+        )
+    finally:
+        spill.close()
     log.info("cleaned %s into %s in %.2fs", raw, out, time.perf_counter() - started)
-    return result, report
+    return report

@@ -65,7 +65,7 @@ def test_a_second_run_cleans_only_new_files_and_keeps_earlier_decisions(corpus, 
     read = []
     real = run_module.read_file
     monkeypatch.setattr(run_module, "read_file", lambda path, root: read.append(path.name) or real(path, root))
-    _, report = run_clean(raw, out, rules=ROOT / "rules")
+    report = run_clean(raw, out, rules=ROOT / "rules")
     assert sorted(read) == ["copy.txt", "new.txt"]
     assert report["incremental"] == {"reused_files": 5, "cleaned_files": 2}
     after = rows(out)
@@ -78,7 +78,7 @@ def test_a_second_run_cleans_only_new_files_and_keeps_earlier_decisions(corpus, 
 def test_an_unchanged_folder_gives_byte_identical_output(corpus):
     raw, out = corpus
     first = {n: (out / n).read_bytes() for n in ("corpus.jsonl", "manifest.jsonl")}
-    _, report = run_clean(raw, out, rules=ROOT / "rules")
+    report = run_clean(raw, out, rules=ROOT / "rules")
     assert report["incremental"]["cleaned_files"] == 0
     assert {n: (out / n).read_bytes() for n in first} == first
 
@@ -87,7 +87,7 @@ def test_changed_and_deleted_files_are_cleaned_again_or_dropped(corpus):
     raw, out = corpus
     (raw / "000_6a60fdc25f25da3a.txt").write_text("Short Title\n\nA new body for this document, rewritten.")
     (raw / "001_d49beb34632bf2ff.txt").unlink()
-    _, report = run_clean(raw, out, rules=ROOT / "rules")
+    report = run_clean(raw, out, rules=ROOT / "rules")
     after = rows(out)
     assert "001_d49beb34632bf2ff" not in after
     assert after["000_6a60fdc25f25da3a"]["chars_out"] < 100
@@ -96,11 +96,11 @@ def test_changed_and_deleted_files_are_cleaned_again_or_dropped(corpus):
 
 def test_other_settings_or_full_rebuild_everything(corpus):
     raw, out = corpus
-    _, report = run_clean(raw, out, rules=ROOT / "rules", settings=Settings(threshold=0.8))
+    report = run_clean(raw, out, rules=ROOT / "rules", settings=Settings(threshold=0.8))
     assert report["incremental"]["reused_files"] == 0
-    _, report = run_clean(raw, out, rules=ROOT / "rules", settings=Settings(threshold=0.8))
+    report = run_clean(raw, out, rules=ROOT / "rules", settings=Settings(threshold=0.8))
     assert report["incremental"]["reused_files"] == 5
-    _, report = run_clean(raw, out, rules=ROOT / "rules", settings=Settings(threshold=0.8), full=True)
+    report = run_clean(raw, out, rules=ROOT / "rules", settings=Settings(threshold=0.8), full=True)
     assert report["incremental"]["reused_files"] == 0
 
 
@@ -110,6 +110,6 @@ def test_a_duplicate_whose_original_changed_is_judged_again(corpus, seed_texts):
     run_clean(raw, out, rules=ROOT / "rules")
     assert rows(out)["copy"]["duplicate_of"] == "004_95f5e35d27d01612"
     (raw / "004_95f5e35d27d01612.txt").unlink()
-    _, report = run_clean(raw, out, rules=ROOT / "rules")
+    report = run_clean(raw, out, rules=ROOT / "rules")
     assert rows(out)["copy"]["status"] == "kept"
     assert report["incremental"]["cleaned_files"] == 1
