@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 import xxhash
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 from .document import Document
 
@@ -176,19 +176,59 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)  # deterministic root
 
 
-def is_near_duplicate(
-    a: Candidate, b: Candidate, sa: np.ndarray, sb: np.ndarray, threshold: float, containment: float
-) -> bool:
-    """The verification of an LSH candidate pair: Jaccard at least ``threshold``, or the smaller
-    text (of enough shingles) at least ``containment`` inside the larger (a truncated copy)."""
-    jaccard = float(np.mean(sa == sb))
-    if jaccard >= threshold:
-        return True
-    small = min(a.shingles, b.shingles)
-    if containment >= 1.0 or small < MIN_CONTAINED_SHINGLES or jaccard <= 0.0:
-        return False
-    contained = jaccard * (a.shingles + b.shingles) / ((1.0 + jaccard) * small)
-    return contained >= containment
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's choice of ``(bands, rows per band)`` for a threshold (false positives and
+    negatives weighted equally), as ``MinHashLSH(threshold, num_perm)`` would use."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Index pairs ``(i, j)``, ``i < j``, of signatures that agree on every slot of some band.
+
+    The candidates MinHashLSH's hash tables give, found by sorting each band's keys with numpy
+    instead of inserting and querying one document at a time: the same grouping a distributed
+    engine does by shuffling band keys.
+    """
+    found = []
+    for band in range(bands):
+        block = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        keys = block[:, 0].copy()
+        with np.errstate(over="ignore"):
+            for column in range(1, rows):  # a 64-bit key per band; a rare collision only adds a candidate
+                keys = keys * np.uint64(0x9E3779B97F4A7C15) + block[:, column]
+        order = np.argsort(keys, kind="stable")
+        ranked = keys[order]
+        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        sizes = np.diff(np.r_[starts, len(ranked)])
+        pairs_of_two = starts[sizes == 2]
+        found.append(np.stack([order[pairs_of_two], order[pairs_of_two + 1]], axis=1))
+        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+            members = order[start : start + size]
+            i, j = np.triu_indices(size, k=1)
+            found.append(np.stack([members[i], members[j]], axis=1))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def verified_pairs(
+    pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarray, threshold: float, containment: float
+) -> np.ndarray:
+    """The candidate pairs that are copies: estimated Jaccard at least ``threshold``, or the
+    smaller text (of enough shingles) at least ``containment`` inside the larger."""
+    if len(pairs) == 0:
+        return pairs
+    a, b = pairs[:, 0], pairs[:, 1]
+    jaccard = (signatures[a] == signatures[b]).mean(axis=1)
+    accepted = jaccard >= threshold
+    if containment < 1.0:
+        small = np.minimum(sizes[a], sizes[b]).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            contained = jaccard * (sizes[a] + sizes[b]) / ((1.0 + jaccard) * small)
+        accepted |= (small >= MIN_CONTAINED_SHINGLES) & (jaccard > 0) & (contained >= containment)
+    return pairs[accepted]
 
 
 def near_duplicate_clusters(
@@ -200,11 +240,12 @@ def near_duplicate_clusters(
 ) -> list[Duplicate]:
     """Which documents are copies of which: exact by digest, near by MinHash LSH.
 
-    LSH proposes pairs (at a lower threshold when containment is on, so truncated copies are
-    proposed too); a pair joins a cluster only once verified (`is_near_duplicate`), so band
-    collisions cannot chain distinct documents. A cluster keeps a document already in the
-    corpus if it has one (earlier decisions stand), else its longest text (``keep="first"``:
-    the first read), ties by id; the rest are its duplicates.
+    LSH proposes pairs (banded as datasketch's MinHashLSH would for the threshold, or for 0.35
+    when containment is on, so truncated copies are proposed too); a pair joins a cluster only
+    once verified (`verified_pairs`), so band collisions cannot chain distinct documents. A
+    cluster keeps a document already in the corpus if it has one (earlier decisions stand),
+    else its longest text (``keep="first"``: the first read), ties by id; the rest are its
+    duplicates.
     """
     if keep not in KEEP_POLICIES:
         raise ValueError(f"keep must be one of {KEEP_POLICIES}, got {keep!r}")
@@ -220,14 +261,11 @@ def near_duplicate_clusters(
     unique = [by_id[i] for i in first_with_digest.values()]
     signatures = {c.id: signature_array(c.signature) for c in ordered}
     if len(unique) > 1:
-        lsh_threshold = threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD)
-        lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
-        for c in unique:
-            lean = LeanMinHash(seed=_SEED, hashvalues=signatures[c.id], scheme=_SCHEME)
-            for other in sorted(lsh.query(lean)):
-                if is_near_duplicate(c, by_id[other], signatures[c.id], signatures[other], threshold, containment):
-                    clusters.union(other, c.id)
-            lsh.insert(c.id, lean)
+        matrix = np.stack([signatures[c.id] for c in unique])
+        sizes = np.array([c.shingles for c in unique], dtype=np.int64)
+        bands, rows = lsh_bands(threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD), num_perm)
+        for i, j in verified_pairs(lsh_candidate_pairs(matrix, bands, rows), matrix, sizes, threshold, containment):
+            clusters.union(unique[i].id, unique[j].id)
     members: dict[str, list[str]] = {}
     for c in ordered:
         members.setdefault(clusters.find(c.id), []).append(c.id)

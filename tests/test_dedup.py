@@ -136,3 +136,29 @@ def test_foreign_paragraphs_stay_out_of_the_signature():
     with_flag = fingerprint(Document("x", text, "x.txt", foreign=foreign))
     alone = fingerprint(Document("y", body, "y.txt"))
     assert with_flag.signature == alone.signature and with_flag.digest == alone.digest
+
+
+def test_band_grouping_finds_exactly_what_minhashlsh_finds():
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from cleaner.dedup import lsh_bands, lsh_candidate_pairs
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**32, size=(150, 128), dtype=np.uint32)
+    copies = base[:60].copy()
+    mask = rng.random(copies.shape) < 0.4  # change 40% of slots: some bands survive, some do not
+    copies[mask] = rng.integers(0, 2**32, size=int(mask.sum()), dtype=np.uint32)
+    signatures = np.concatenate([base, copies])
+    bands, rows = lsh_bands(0.5, 128)
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    for i, sig in enumerate(signatures):
+        lsh.insert(i, LeanMinHash(seed=1, hashvalues=sig, scheme="affine32"))
+    expected = {
+        tuple(sorted((i, j)))
+        for i, sig in enumerate(signatures)
+        for j in lsh.query(LeanMinHash(seed=1, hashvalues=sig, scheme="affine32"))
+        if j != i
+    }
+    found = {tuple(p) for p in lsh_candidate_pairs(signatures, bands, rows).tolist()}
+    assert expected and found == expected
