@@ -71,17 +71,19 @@ class LangdetectProfiles:
     def __init__(self) -> None:
         import numpy as np
         from langdetect.detector import Detector
-        from langdetect.detector_factory import init_factory
+        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
         from langdetect.utils.ngram import NGram
 
-        init_factory()
-        from langdetect.detector_factory import _factory
-
+        # A factory of our own, dropped once its profiles are a matrix: its dict of Python float
+        # lists takes several times the memory of the matrix.
+        factory = DetectorFactory()
+        factory.load_profile(PROFILES_DIRECTORY)
         self._np = np
-        self._languages = [_short_code(code) for code in _factory.langlist]
-        self._rows = {gram: i for i, gram in enumerate(_factory.word_lang_prob_map)}
-        probs = np.array(list(_factory.word_lang_prob_map.values()), dtype=np.float64)
+        self._languages = [_short_code(code) for code in factory.langlist]
+        self._rows = {gram: i for i, gram in enumerate(factory.word_lang_prob_map)}
+        probs = np.array(list(factory.word_lang_prob_map.values()), dtype=np.float64)
         self._log_probs = np.log(probs + self._SMOOTHING).astype(np.float32)
+        del factory, probs
         # NGram.normalize is a pure function of one character: apply it as one translate table.
         self._table = {c: NGram.normalize(chr(c)) for c in range(0x10000) if NGram.normalize(chr(c)) != chr(c)}
         self._clean = (Detector.URL_RE, Detector.MAIL_RE, NGram.normalize_vi)
@@ -111,7 +113,7 @@ class LangdetectProfiles:
                 gram = grams[-n:]
                 if gram != " " and gram in self._rows:
                     rows.append(self._rows[gram])
-        if len(self._words) < 500_000:
+        if len(self._words) < 200_000:  # a bounded cache: common words are met early
             self._words[word] = rows
         return rows
 
