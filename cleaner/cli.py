@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -53,7 +56,9 @@ def handles_errors(command: F) -> F:
         except KeyboardInterrupt:
             raise _fail("interrupted; the output folder was left as it was", 130) from None
         except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (| head): nothing more to say
+            # the reader went away (| head): stop quietly, and let no later flush complain
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(EXIT_OK) from None
 
     return wrapper  # type: ignore[return-value]
@@ -208,9 +213,16 @@ def clean(
         bool, typer.Option("--full", help="Clean every file again, ignoring what a previous run in OUT can lend.")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
+    manifest: Annotated[
+        Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Clean RAW into OUT: normalize, strip boilerplate, detect language, drop duplicates.
+
+    RAW '-' reads JSONL documents from standard input; OUT '-' writes the cleaned documents as
+    JSONL to standard output as they come (duplicates: the first copy wins), e.g.
+    cat docs.jsonl | cleaner clean - - | head -1
 
     Example: cleaner clean raw clean --lang en
     """
@@ -229,6 +241,46 @@ def clean(
         containment=containment,
     )
     rules_dir = _resolve_rules(rules)
+    if str(out) == "-":
+        _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)
+        return
+    if str(raw) == "-":
+        spool = Path(tempfile.mkdtemp(prefix="cleaner-stdin-"))
+        try:
+            with open(spool / "stdin.jsonl", "wb") as handle:
+                shutil.copyfileobj(sys.stdin.buffer, handle)
+            _clean_folder(spool, out, settings, rules_dir, full, quiet, strict)
+        finally:
+            shutil.rmtree(spool, ignore_errors=True)
+        return
+    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict)
+
+
+def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: Path | None, quiet: bool) -> None:
+    from .pipeline import Pipeline
+    from .read import read_jsonl_lines
+    from .stream import clean_to_stream
+
+    if str(raw) == "-":
+        docs = read_jsonl_lines(sys.stdin.buffer)
+    elif not raw.exists():
+        raise InputError(f"input path does not exist: {raw}")
+    else:
+        docs = read_documents(raw)
+    pipeline = Pipeline(settings, load_rules(rules_dir))
+    handle = open(manifest, "w", encoding="utf-8") if manifest else None  # noqa: SIM115 (closed below)
+    try:
+        counts = clean_to_stream(docs, pipeline, sys.stdout.write, handle, flush=sys.stdout.flush)
+    finally:
+        if handle:
+            handle.close()
+    if not quiet:
+        typer.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no documents", err=True)
+
+
+def _clean_folder(
+    raw: Path, out: Path, settings: Settings, rules_dir: Path, full: bool, quiet: bool, strict: bool
+) -> None:
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress, full=full)
     if not quiet:
@@ -333,6 +385,52 @@ def explain(
     explanation = explain_document(doc_id, out, load_rules(rules), raw)
     console = Console(highlight=False, soft_wrap=True)
     console.print(render(explanation, color=console.is_terminal), end="")
+
+
+@app.command()
+@handles_errors
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to check, e.g. the files a pull request adds.")],
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against", help="Output folder of the corpus to check against (uses its index).", show_default=False
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, json (one object), or github (workflow annotations).")
+    ] = "table",
+    rules: Annotated[Path | None, typer.Option("--rules", help=_RULES_HELP, show_default=False)] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Allowed languages, e.g. 'en,fr' (default: as the corpus was built).", show_default=False),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Near-duplicate threshold (default: as the corpus was built).", show_default=False),
+    ] = None,
+) -> None:
+    """Check additions to a corpus: duplicates, wrong language, empty, over-stripped, unreadable.
+
+    Writes nothing. Exit 0 with no findings, 1 with findings, 2 for usage or input errors.
+
+    Example: cleaner check additions/ --against clean --format github
+    """
+    from .check import as_github, as_json, as_table, corpus_settings
+    from .check import check as check_additions
+
+    formats = {"table": as_table, "json": as_json, "github": as_github}
+    if output_format not in formats:
+        raise InputError(f"unknown format {output_format!r} (expected table, json or github)")
+    if against is not None and not against.is_dir():
+        raise InputError(f"corpus folder does not exist: {against}")
+    settings = corpus_settings(against, None).with_overrides(lang=lang, threshold=threshold)
+    result = check_additions(paths, load_rules(_resolve_rules(rules)), against, settings)
+    text = formats[output_format](result)
+    if text:
+        typer.echo(text)
+    if result.findings:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @rules_app.command("kinds")

@@ -141,6 +141,7 @@ def clean_stream(
     progress: Callable[[int], None] | None = None,
     taken: Mapping[str, str] | None = None,
     seconds: dict[str, float] | None = None,
+    shard_size: int = SHARD_SIZE,
 ) -> Iterator[Document]:
     """Run the per-document stages over a stream of documents, shard by shard, in input order.
 
@@ -148,7 +149,7 @@ def clean_stream(
     to (the signatures, for dedup). ``seconds`` collects the time spent per stage.
     """
     seconds = {} if seconds is None else seconds
-    shards = _shards(_unique_ids(_timed(docs, seconds, "read"), taken), SHARD_SIZE)
+    shards = _shards(_unique_ids(_timed(docs, seconds, "read"), taken), shard_size)
     for shard_docs, timings in (executor or SerialExecutor()).map(partial(clean_shard, pipeline), shards):
         for name, value in timings.items():
             seconds[name] = seconds.get(name, 0.0) + value

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -210,7 +210,13 @@ def _detect_encoding(data: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:
 
 
 def _read_jsonl(data: bytes, file_id: str, relative: str) -> Iterator[Document]:
-    for number, raw_line in enumerate(data.splitlines(), start=1):
+    return read_jsonl_lines(data.splitlines(), file_id, relative)
+
+
+def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: str = "<stdin>") -> Iterator[Document]:
+    """Documents from JSONL lines as they come (a file's, or standard input's); bad lines become
+    ``error`` documents naming ``relative`` and the line number."""
+    for number, raw_line in enumerate(lines, start=1):
         if not raw_line.strip():
             continue
         line_id = f"{file_id}:{number}"

@@ -1,0 +1,157 @@
+"""Check additions to a corpus without writing anything: what a CI job runs on a pull request.
+
+Each given file or folder is read and cleaned in memory, then deduplicated against the corpus
+at ``against`` (through its index: no texts are read) and against the other additions. Every
+problem becomes a `Finding` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .document import Document
+from .errors import InputError
+from .explain import run_context
+from .index import INDEX, CorpusIndex
+from .pipeline import Pipeline, clean_documents
+from .read import read_documents
+from .rules import Rules
+
+#: Kinds of finding, in the order a report lists them.
+KINDS = ("error", "duplicate", "language", "empty", "removed-share")
+_PREFIX = "+"  # ids of additions, kept apart from the corpus's own ids
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem with one added document."""
+
+    path: str
+    line: int | None
+    id: str
+    kind: str
+    message: str
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    documents: int
+    findings: tuple[Finding, ...]
+
+
+def corpus_settings(against: Path | None, settings: Settings | None) -> Settings:
+    """The settings to check with: given ones, else those the corpus was built with."""
+    if settings is not None:
+        return settings
+    used = run_context(against).get("settings", {}) if against else {}
+    known = set(Settings.__dataclass_fields__)
+    return Settings().with_overrides(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in used.items() if k in known}
+    )
+
+
+def _additions(paths: Sequence[Path]) -> list[tuple[Document, str]]:
+    found = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"path does not exist: {path}")
+        root = path if path.is_dir() else path.parent
+        for doc in read_documents(path):
+            where = (root / doc.source).as_posix() if path.is_dir() else path.as_posix()
+            found.append((doc.with_(id=f"{_PREFIX}{where}" + (f":{doc.line}" if doc.line else "")), where))
+    return found
+
+
+def check(
+    paths: Sequence[Path], rules: Rules, against: Path | None = None, settings: Settings | None = None
+) -> CheckResult:
+    """Clean ``paths`` in memory and report what would be wrong with adding them."""
+    settings = corpus_settings(against, settings)
+    anchors = []
+    if against is not None:
+        index = CorpusIndex.open(against / INDEX)
+        if index is None:
+            raise InputError(f"no corpus index at {against / INDEX}: run `cleaner clean` into {against} first")
+        anchors = [d.candidate(order) for order, d in enumerate(index.kept())]
+    additions = _additions(paths)
+    where = {doc.id: path for doc, path in additions}
+    result = clean_documents((doc for doc, _ in additions), Pipeline(settings, rules), anchors=anchors)
+    findings = []
+    for doc in result.documents:
+        path, line = where.get(doc.id, doc.source), doc.line
+        show = doc.id.removeprefix(_PREFIX)
+        if doc.status == "duplicate" and doc.duplicate_of:
+            of = doc.duplicate_of
+            named = (
+                f"{of.removeprefix(_PREFIX)} (another addition)" if of.startswith(_PREFIX) else f"{of} (in the corpus)"
+            )
+            findings.append(
+                Finding(
+                    path,
+                    line,
+                    show,
+                    "duplicate",
+                    f"{(doc.reason or '').split(' of ')[0]} of {named}",
+                    of.removeprefix(_PREFIX),
+                    doc.similarity,
+                )
+            )
+        elif doc.status in ("language", "empty", "error"):
+            findings.append(Finding(path, line, show, doc.status, doc.reason or doc.status))
+        for flag in doc.flags:
+            if flag.startswith("removed-share:"):
+                share = float(flag.split(":")[1])
+                findings.append(
+                    Finding(
+                        path,
+                        line,
+                        show,
+                        "removed-share",
+                        f"rules removed {share:.0%} of the text (over {settings.max_removed_share:.0%})",
+                    )
+                )
+    findings.sort(key=lambda f: (f.path, f.line or 0, KINDS.index(f.kind)))
+    return CheckResult(len(result.documents), tuple(findings))
+
+
+def as_json(result: CheckResult) -> str:
+    return json.dumps(
+        {"documents": result.documents, "findings": [f.as_dict() for f in result.findings]},
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def as_github(result: CheckResult) -> str:
+    """GitHub Actions workflow commands: one ``::error`` annotation per finding."""
+
+    def escape(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    lines = []
+    for f in result.findings:
+        place = f"file={escape(f.path).replace(',', '%2C').replace(':', '%3A')}"
+        if f.line:
+            place += f",line={f.line}"
+        lines.append(f"::error {place},title=cleaner {f.kind}::{escape(f.message)}")
+    return "\n".join(lines)
+
+
+def as_table(result: CheckResult) -> str:
+    if not result.findings:
+        return f"{result.documents} documents checked: no findings"
+    rows = [(f"{f.path}" + (f":{f.line}" if f.line else ""), f.kind, f.message) for f in result.findings]
+    width = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
+    lines.append(f"{result.documents} documents checked: {len(result.findings)} findings")
+    return "\n".join(lines)
