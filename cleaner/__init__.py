@@ -7,6 +7,7 @@
 
 __version__ = "0.1.0"
 
+from .check import CheckResult, Finding, check
 from .config import Settings
 from .document import Document, Removal
 from .errors import CleanerError, InputError, OutputError, RuleError
@@ -16,9 +17,11 @@ from .rules import Rules, load_rules
 from .run import run_clean
 
 __all__ = [
+    "CheckResult",
     "CleanerError",
     "CorpusResult",
     "Document",
+    "Finding",
     "InputError",
     "OutputError",
     "Pipeline",
@@ -27,6 +30,7 @@ __all__ = [
     "Rules",
     "Settings",
     "__version__",
+    "check",
     "clean_corpus",
     "clean_documents",
     "clean_text",

@@ -73,9 +73,11 @@ def _additions(paths: Sequence[Path]) -> list[tuple[Document, str]]:
 
 
 def check(
-    paths: Sequence[Path], rules: Rules, against: Path | None = None, settings: Settings | None = None
+    paths: Sequence[Path | str], rules: Rules, against: Path | str | None = None, settings: Settings | None = None
 ) -> CheckResult:
     """Clean ``paths`` in memory and report what would be wrong with adding them."""
+    paths = [Path(p) for p in paths]
+    against = Path(against) if against is not None else None
     settings = corpus_settings(against, settings)
     anchors = []
     if against is not None:

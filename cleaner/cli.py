@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .config import Settings
+from .config import Settings, load_config
 from .errors import CleanerError, InputError, RuleError
 from .read import read_documents
 from .report import summary
@@ -23,6 +23,7 @@ from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
 from .run import run_clean
 from .suggest import suggest_rules
+from .write import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -85,10 +86,12 @@ def main(
     )
 
 
-def _resolve_rules(rules: Path | None) -> Path:
-    """``--rules`` if given, else ``./rules`` when it exists, else the rules shipped with cleaner."""
+def _resolve_rules(rules: Path | None, config: dict[str, Any] | None = None) -> Path:
+    """``--rules``, else the configuration's, else ``./rules`` when it exists, else the shipped rules."""
     if rules is not None:
         return rules
+    if config and config.get("rules"):
+        return Path(str(config["rules"]))
     local = Path("rules")
     return local if local.is_dir() else default_rules_dir()
 
@@ -129,6 +132,13 @@ def _stderr_console() -> Any:
 
 
 _DEFAULTS = Settings()
+
+
+def _configured(config: dict[str, Any]) -> Settings:
+    """The defaults with a configuration file's values over them."""
+    return _DEFAULTS.with_overrides(**{k: v for k, v in config.items() if k in Settings.__dataclass_fields__})
+
+
 _RULES_HELP = "Rules folder (default: ./rules if present, else the shipped rules)."
 RulesFolder = Annotated[Path | None, typer.Argument(help=_RULES_HELP, show_default=False)]
 
@@ -216,6 +226,14 @@ def clean(
     manifest: Annotated[
         Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
     ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            show_default=False,
+            help="Also write the corpus as parquet (corpus.parquet) or txt (one file per document, txt/).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Clean RAW into OUT: normalize, strip boilerplate, detect language, drop duplicates.
@@ -226,7 +244,8 @@ def clean(
 
     Example: cleaner clean raw clean --lang en
     """
-    settings = _DEFAULTS.with_overrides(
+    config, _ = load_config()
+    settings = _configured(config).with_overrides(
         threshold=threshold,
         num_perm=num_perm,
         ngram=ngram,
@@ -240,7 +259,10 @@ def clean(
         keep=keep,
         containment=containment,
     )
-    rules_dir = _resolve_rules(rules)
+    rules_dir = _resolve_rules(rules, config)
+    output_format = output_format or config.get("format") or "jsonl"
+    if output_format not in FORMATS:
+        raise InputError(f"unknown format {output_format!r} (expected {', '.join(FORMATS)})")
     if str(out) == "-":
         _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)
         return
@@ -249,11 +271,11 @@ def clean(
         try:
             with open(spool / "stdin.jsonl", "wb") as handle:
                 shutil.copyfileobj(sys.stdin.buffer, handle)
-            _clean_folder(spool, out, settings, rules_dir, full, quiet, strict)
+            _clean_folder(spool, out, settings, rules_dir, full, quiet, strict, output_format)
         finally:
             shutil.rmtree(spool, ignore_errors=True)
         return
-    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict)
+    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict, output_format)
 
 
 def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: Path | None, quiet: bool) -> None:
@@ -279,10 +301,19 @@ def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: P
 
 
 def _clean_folder(
-    raw: Path, out: Path, settings: Settings, rules_dir: Path, full: bool, quiet: bool, strict: bool
+    raw: Path,
+    out: Path,
+    settings: Settings,
+    rules_dir: Path,
+    full: bool,
+    quiet: bool,
+    strict: bool,
+    output_format: str = "jsonl",
 ) -> None:
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = run_clean(raw, out, settings=settings, rules=rules_dir, progress=progress, full=full)
+        report = run_clean(
+            raw, out, settings=settings, rules=rules_dir, progress=progress, full=full, output_format=output_format
+        )
     if not quiet:
         typer.echo(summary(report), err=True)
         typer.echo(
@@ -424,8 +455,10 @@ def check(
         raise InputError(f"unknown format {output_format!r} (expected table, json or github)")
     if against is not None and not against.is_dir():
         raise InputError(f"corpus folder does not exist: {against}")
-    settings = corpus_settings(against, None).with_overrides(lang=lang, threshold=threshold)
-    result = check_additions(paths, load_rules(_resolve_rules(rules)), against, settings)
+    config, _ = load_config()
+    base = corpus_settings(against, None) if against else _configured(config)
+    settings = base.with_overrides(lang=lang, threshold=threshold)
+    result = check_additions(paths, load_rules(_resolve_rules(rules, config)), against, settings)
     text = formats[output_format](result)
     if text:
         typer.echo(text)

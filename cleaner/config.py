@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -72,6 +73,12 @@ class Settings:
         if unknown:
             raise InputError(f"unknown setting(s): {', '.join(unknown)}")
         changes = {k: v for k, v in values.items() if v is not None}
+        for name, value in changes.items():
+            expected = type(getattr(self, name))
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                changes[name] = float(value)
+            elif expected is not tuple and not isinstance(value, expected) and name != "lang":
+                raise InputError(f"setting {name} must be {expected.__name__}, got {value!r}")
         if isinstance(changes.get("lang"), str):
             changes["lang"] = parse_lang_list(changes["lang"])
         return replace(self, **changes)
@@ -84,3 +91,41 @@ def parse_lang_list(value: str) -> tuple[str, ...]:
     ('en', 'fr')
     """
     return tuple(sorted({part.strip().lower() for part in value.split(",") if part.strip()}))
+
+
+#: Where defaults are looked up, in this order, in the current folder.
+CONFIG_FILES = ("cleaner.toml", "pyproject.toml")
+_EXTRA_KEYS = {"rules", "format"}  # options of the CLI that are not Settings
+
+
+def load_config(folder: Path | None = None) -> tuple[dict[str, Any], Path | None]:
+    """Defaults from ``cleaner.toml`` (top level) or ``pyproject.toml`` (``[tool.cleaner]``).
+
+    Keys are the option names (``num_perm`` or ``num-perm``); an unknown key is an error naming
+    the file. Returns the values and the file they came from.
+    """
+    import tomllib
+
+    folder = folder or Path.cwd()
+    for name in CONFIG_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{path}: cannot read configuration ({exc})") from exc
+        table = data.get("tool", {}).get("cleaner") if name == "pyproject.toml" else data
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise InputError(f"{path}: [tool.cleaner] must be a table")
+        values = {key.replace("-", "_"): value for key, value in table.items()}
+        known = {f.name for f in fields(Settings)} | _EXTRA_KEYS
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(f"{path}: unknown key(s) {', '.join(unknown)} (expected {', '.join(sorted(known))})")
+        if isinstance(values.get("lang"), list):
+            values["lang"] = ",".join(values["lang"])
+        return values, path
+    return {}, None

@@ -27,7 +27,17 @@ from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_
 from .read import iter_input_files, read_file
 from .report import build_report
 from .rules import Rules, load_rules
-from .write import CORPUS, MANIFEST, check_paths, corpus_record, json_line, manifest_record, write_output
+from .write import (
+    CORPUS,
+    MANIFEST,
+    check_paths,
+    corpus_record,
+    json_line,
+    manifest_record,
+    parquet_writer,
+    txt_writer,
+    write_output,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +134,7 @@ def run_clean(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
     full: bool = False,
+    output_format: str = "jsonl",
 ) -> dict[str, Any]:
     """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report.
 
@@ -230,9 +241,12 @@ def run_clean(
             rules_loaded=len(rules),
             incremental={"reused_files": len(reused), "cleaned_files": len(files) - len(reused)},
         )
-        write_output(
-            out, rows(), records(), report, {INDEX: lambda path: write_index(path, fingerprint, digests, index_rows())}
-        )
+        extra = {INDEX: lambda path: write_index(path, fingerprint, digests, index_rows())}
+        if output_format == "parquet":
+            extra["corpus.parquet"] = parquet_writer(records)
+        elif output_format == "txt":
+            extra["txt"] = txt_writer(records)
+        write_output(out, rows(), records(), report, extra)
     finally:
         spill.close()
     log.info("cleaned %s into %s in %.2fs", raw, out, time.perf_counter() - started)

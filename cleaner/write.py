@@ -116,3 +116,45 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         os.rename(old, out)  # put the previous output back
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+#: Extra corpus formats, written beside ``corpus.jsonl`` (which incremental runs read back).
+FORMATS = ("jsonl", "parquet", "txt")
+
+
+def parquet_writer(records: Callable[[], Iterable[dict[str, Any]]]) -> Callable[[Path], None]:
+    """A writer of ``corpus.parquet``: columns id, text, metadata (a struct), batch by batch."""
+
+    def write(path: Path) -> None:
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise OutputError("--format parquet needs pyarrow: pip install 'cleaner[parquet]'") from exc
+        rows = list(records())
+        table = pa.Table.from_pylist(rows) if rows else pa.table({"id": [], "text": [], "metadata": []})
+        pq.write_table(table, path)
+
+    return write
+
+
+def txt_writer(records: Callable[[], Iterable[dict[str, Any]]]) -> Callable[[Path], None]:
+    """A writer of the ``txt/`` folder: one text file per kept document at ``txt/<id>.txt``,
+    the title on its first line, mirroring RAW's tree."""
+
+    def write(folder: Path) -> None:
+        folder.mkdir()
+        for record in records():
+            name = _safe_path(record["id"]) + ".txt"
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            title = record["metadata"].get("title")
+            target.write_text((f"{title}\n\n" if title else "") + record["text"] + "\n", encoding="utf-8")
+
+    return write
+
+
+def _safe_path(doc_id: str) -> str:
+    """An id as a relative path: no absolute parts, no '..', no characters file systems refuse."""
+    parts = [part for part in doc_id.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    return "/".join("".join("_" if ch in '<>:"|?*' or ord(ch) < 32 else ch for ch in part) for part in parts) or "_"
