@@ -76,7 +76,7 @@ def check(
     paths: Sequence[Path | str], rules: Rules, against: Path | str | None = None, settings: Settings | None = None
 ) -> CheckResult:
     """Clean ``paths`` in memory and report what would be wrong with adding them."""
-    paths = [Path(p) for p in paths]
+    folders = [Path(p) for p in paths]
     against = Path(against) if against is not None else None
     settings = corpus_settings(against, settings)
     anchors = []
@@ -85,7 +85,7 @@ def check(
         if index is None:
             raise InputError(f"no corpus index at {against / INDEX}: run `cleaner clean` into {against} first")
         anchors = [d.candidate(order) for order, d in enumerate(index.kept())]
-    additions = _additions(paths)
+    additions = _additions(folders)
     where = {doc.id: path for doc, path in additions}
     result = clean_documents((doc for doc, _ in additions), Pipeline(settings, rules), anchors=anchors)
     findings = []
