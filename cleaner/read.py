@@ -108,11 +108,11 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
             f"{relative}: unsupported file type (expected one of {', '.join(sorted(SUPPORTED))}, optionally .gz)",
         )
         return
+    if kind == "jsonl":
+        yield from _stream_jsonl(path, gzipped, doc_id, relative)
+        return
     try:
         data = _read_bytes(path, gzipped)
-        if kind == "jsonl":
-            yield from _read_jsonl(data, doc_id, relative)
-            return
         text, encoding = decode_bytes(data)
         metadata: dict[str, Any] = {} if encoding == "utf-8" else {"encoding": encoding}
         if kind == "html":
@@ -122,6 +122,27 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
         yield _error(doc_id, relative, None, f"{relative}: {exc}")
         return
     yield Document(id=doc_id, text=text, source=relative, metadata=metadata, chars_in=len(text))
+
+
+def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Iterator[Document]:
+    """A JSONL file's documents line by line, never the whole file in memory."""
+    failure: list[str] = []
+
+    def lines() -> Iterator[bytes]:
+        try:
+            with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
+                yield from handle
+        except (OSError, EOFError, zlib.error) as exc:
+            what = "not a valid gzip file" if gzipped and not isinstance(exc, FileNotFoundError) else "cannot read file"
+            failure.append(f"{what} ({getattr(exc, 'strerror', None) or exc})")
+
+    count = 0
+    for doc in read_jsonl_lines(lines(), file_id, relative):
+        count = doc.line or count
+        yield doc
+    if failure:
+        where = f"{relative} after line {count}" if count else relative
+        yield _error(f"{file_id}:error", relative, None, f"{where}: {failure[0]}")
 
 
 def _error(doc_id: str, source: str, line: int | None, reason: str) -> Document:
@@ -207,10 +228,6 @@ def _detect_encoding(data: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) and no other encoding fits"
         ) from exc
     return str(best), best.encoding
-
-
-def _read_jsonl(data: bytes, file_id: str, relative: str) -> Iterator[Document]:
-    return read_jsonl_lines(data.splitlines(), file_id, relative)
 
 
 def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: str = "<stdin>") -> Iterator[Document]:

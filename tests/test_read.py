@@ -139,3 +139,14 @@ def test_document_ids_are_paths_without_extensions(path, expected):
 
 def test_decode_prefers_utf8():
     assert decode_bytes("naïve — ok".encode()) == ("naïve — ok", "utf-8")
+
+
+def test_jsonl_is_streamed_and_a_truncated_gzip_keeps_what_came_before(make_raw):
+    lines = b"".join(json.dumps({"id": f"r{i}", "text": f"Record number {i}."}).encode() + b"\n" for i in range(2000))
+    packed = gzip.compress(lines)
+    docs = list(read_documents(make_raw({"cut.jsonl.gz": packed[: len(packed) // 2]})))
+    assert docs[0].id == "r0" and docs[0].status == "kept"
+    last = docs[-1]
+    assert last.status == "error" and last.reason.startswith("cut.jsonl.gz after line ")
+    assert "not a valid gzip file" in last.reason
+    assert all(d.status == "kept" for d in docs[:-1]) and len(docs) > 10
