@@ -16,7 +16,7 @@ from typing import Any
 from .config import Settings
 from .document import Document
 from .errors import InputError
-from .explain import run_context
+from .explain import run_settings
 from .index import INDEX, CorpusIndex
 from .pipeline import Pipeline, clean_documents
 from .read import read_documents
@@ -51,13 +51,7 @@ class CheckResult:
 
 def corpus_settings(against: Path | None, settings: Settings | None) -> Settings:
     """The settings to check with: given ones, else those the corpus was built with."""
-    if settings is not None:
-        return settings
-    used = run_context(against).get("settings", {}) if against else {}
-    known = set(Settings.__dataclass_fields__)
-    return Settings().with_overrides(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in used.items() if k in known}
-    )
+    return run_settings(against, settings)
 
 
 def _additions(paths: Sequence[Path]) -> list[tuple[Document, str]]:

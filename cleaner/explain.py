@@ -66,16 +66,17 @@ def run_context(out: Path) -> dict[str, Any]:
         return {}
 
 
-def _settings_of(context: dict[str, Any], settings: Settings | None) -> Settings:
+def run_settings(out: Path | None, settings: Settings | None = None) -> Settings:
+    """``settings`` if given, else those the run that wrote ``out`` used (from its report)."""
     if settings is not None:
         return settings
+    used = run_context(out).get("settings", {}) if out else {}
     known = set(Settings.__dataclass_fields__)
-    used: dict[str, Any] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in context.get("settings", {}).items() if k in known
-    }
     try:
-        return Settings().with_overrides(**used)
-    except CleanerError:
+        return Settings().with_overrides(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in used.items() if k in known}
+        )
+    except CleanerError:  # a report from another version: its settings are a guide, not a contract
         return Settings()
 
 
@@ -93,7 +94,7 @@ def explain(
     """Re-run the per-document stages on one document of a finished run, keeping every span."""
     row = manifest_row(out, doc_id)
     context = run_context(out)
-    settings = _settings_of(context, settings)
+    settings = run_settings(out, settings)
     raw = raw or Path(context.get("raw_path") or context.get("raw") or "raw")
     doc = _read_document(row, raw)
     if doc is None or doc.status == "error":
