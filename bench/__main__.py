@@ -63,6 +63,25 @@ def dedup_score(pairs: Path, manifest: Path) -> tuple[float, float]:
     return precision, recall
 
 
+def check_time(work: Path, n: int) -> str:
+    """`cleaner check` of ten additions (five of them copies) against the corpus just built."""
+    from cleaner import check, load_rules
+
+    additions = work / "additions"
+    additions.mkdir(exist_ok=True)
+    with open(work / "raw" / "corpus.jsonl", encoding="utf-8") as handle:
+        for number, line in zip(range(10), handle, strict=False):
+            text = json.loads(line)["text"]
+            if number >= 5:  # distinct: every word spelled backwards
+                text = " ".join(word[::-1] for word in text.split(" "))
+            (additions / f"added-{number}.txt").write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    result = check([additions], load_rules(ROOT / "rules"), against=work / "clean")
+    seconds = time.perf_counter() - start
+    duplicates = sum(f.kind == "duplicate" for f in result.findings)
+    return f"check: 10 additions against {n:,} documents in {seconds:.1f}s ({duplicates} duplicates found)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=20000)
@@ -113,6 +132,7 @@ def main() -> None:
     )
     print(f"dedup vs generated pairs: precision {precision:.3f}, recall {recall:.3f}")
     print(f"statuses: {report['by_status']}")
+    print(check_time(work, n))
     if not args.keep:
         import shutil
 
