@@ -222,6 +222,16 @@ def clean(
     full: Annotated[
         bool, typer.Option("--full", help="Clean every file again, ignoring what a previous run in OUT can lend.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-j",
+            min=1,
+            show_default=False,
+            help="Processes that clean in parallel (default: all cores, or 1 for small inputs).",
+        ),
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
     manifest: Annotated[
         Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
@@ -271,11 +281,11 @@ def clean(
         try:
             with open(spool / "stdin.jsonl", "wb") as handle:
                 shutil.copyfileobj(sys.stdin.buffer, handle)
-            _clean_folder(spool, out, settings, rules_dir, full, quiet, strict, output_format)
+            _clean_folder(spool, out, settings, rules_dir, full, quiet, strict, output_format, workers)
         finally:
             shutil.rmtree(spool, ignore_errors=True)
         return
-    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict, output_format)
+    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict, output_format, workers)
 
 
 def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: Path | None, quiet: bool) -> None:
@@ -309,10 +319,18 @@ def _clean_folder(
     quiet: bool,
     strict: bool,
     output_format: str = "jsonl",
+    workers: int | None = None,
 ) -> None:
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         report = run_clean(
-            raw, out, settings=settings, rules=rules_dir, progress=progress, full=full, output_format=output_format
+            raw,
+            out,
+            settings=settings,
+            rules=rules_dir,
+            progress=progress,
+            full=full,
+            output_format=output_format,
+            workers=workers,
         )
     if not quiet:
         typer.echo(summary(report), err=True)

@@ -1,13 +1,17 @@
 """Executors run a function over shards of documents; the pipeline does not care which one.
 
 Per-document stages are pure functions, so any engine that can map a picklable function over
-a list can run them. Only the serial executor exists today; a process pool and Dask plug in here.
+a list can run them. Results always come back in the order of the shards, so the output is the
+same whatever the engine and the number of workers.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol, TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,3 +33,52 @@ class SerialExecutor:
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         for item in items:
             yield fn(item)
+
+
+class ProcessExecutor:
+    """A pool of worker processes on this machine, a few shards in flight per worker.
+
+    Shards are submitted as they are read and results are yielded in order, so memory holds
+    only the shards in flight, however large the input.
+    """
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None, in_flight: int = 3) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.in_flight = max(1, in_flight)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        # the function (a pipeline with its compiled rules) goes to each worker once, not per shard
+        pool_options: dict[str, Any] = {"initializer": _install, "initargs": (fn,)}
+        with ProcessPoolExecutor(max_workers=self.workers, **pool_options) as pool:
+            pending: deque[Future[R]] = deque()
+            try:
+                for item in items:
+                    pending.append(pool.submit(_call_installed, item))
+                    if len(pending) >= self.workers * self.in_flight:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
+
+
+_INSTALLED: list[Callable[[Any], Any]] = []
+
+
+def _install(fn: Callable[[Any], Any]) -> None:
+    _INSTALLED[:] = [fn]
+
+
+def _call_installed(item: Any) -> Any:
+    return _INSTALLED[0](item)
+
+
+def executor_for(workers: int | None, input_bytes: int = 0, small: int = 4 << 20) -> Executor:
+    """The executor for ``workers`` (None: all cores, but serial for inputs under ``small`` bytes,
+    where starting processes would cost more than it saves)."""
+    if workers is None:
+        workers = 1 if input_bytes < small else (os.cpu_count() or 1)
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)

@@ -21,7 +21,7 @@ from .config import Settings
 from .dedup import Candidate
 from .document import Document
 from .errors import InputError
-from .executor import Executor
+from .executor import Executor, executor_for
 from .index import INDEX, CorpusIndex, IndexedDocument, file_digest, run_fingerprint, write_index
 from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates
 from .read import iter_input_files, read_file
@@ -135,11 +135,14 @@ def run_clean(
     progress: Callable[[int], None] | None = None,
     full: bool = False,
     output_format: str = "jsonl",
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report.
 
     Documents stream through the stages to a spill file beside ``out``; only their signatures
-    stay in memory for dedup. ``full`` ignores what a previous output could lend.
+    stay in memory for dedup. ``full`` ignores what a previous output could lend. ``workers``
+    processes clean in parallel (default: all cores for inputs over a few megabytes); the output
+    is the same whatever their number.
     """
     raw, out = Path(raw), Path(out)
     if not raw.exists():
@@ -174,6 +177,9 @@ def run_clean(
         seconds: dict[str, float] = {}
         candidates: dict[str, Candidate] = {}
         taken = {i: row["source"] for i, row in old_rows.items()}
+        if executor is None:
+            todo = [p for p in files if p.relative_to(root).as_posix() not in reused]
+            executor = executor_for(workers, sum(p.stat().st_size for p in todo if p.is_file()))
         stream = clean_stream(new_documents(), Pipeline(settings, rules), executor, progress, taken, seconds)
         for order, doc in enumerate(stream, start=len(anchors)):
             spill.add(doc)
