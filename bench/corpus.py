@@ -114,6 +114,12 @@ def generate(
             written += len(text.encode())
     with open(out / "pairs.tsv", "w", encoding="utf-8") as handle:
         handle.write("a\tb\trelation\tnote\n")
+        copies: dict[str, list[str]] = {}
         for a, b, note in pairs:
             handle.write(f"{a}\t{b}\tpositive\t{note}\n")
-    return {"documents": docs, "bytes": written, "duplicate_pairs": len(pairs)}
+            copies.setdefault(a, []).append(b)
+        for original, of_it in copies.items():  # copies of one original are copies of each other
+            for i, x in enumerate(of_it):
+                for y in of_it[i + 1 :]:
+                    handle.write(f"{x}\t{y}\tpositive\tcopies of {original}\n")
+    return {"documents": docs, "bytes": written, "duplicate_pairs": len(pairs)}  # original-copy pairs
