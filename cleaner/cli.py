@@ -232,6 +232,20 @@ def clean(
             help="Processes that clean in parallel (default: all cores, or 1 for small inputs).",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="local (processes on this machine) or dask (a cluster: pip install 'cleaner[dask]')."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            show_default=False,
+            help="With --engine dask: scheduler address or scheduler file (default: a local cluster).",
+        ),
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
     manifest: Annotated[
         Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
@@ -271,6 +285,8 @@ def clean(
     )
     rules_dir = _resolve_rules(rules, config)
     output_format = output_format or config.get("format") or "jsonl"
+    if engine not in ("local", "dask"):
+        raise InputError(f"unknown engine {engine!r} (expected local or dask)")
     if output_format not in FORMATS:
         raise InputError(f"unknown format {output_format!r} (expected {', '.join(FORMATS)})")
     if str(out) == "-":
@@ -281,11 +297,13 @@ def clean(
         try:
             with open(spool / "stdin.jsonl", "wb") as handle:
                 shutil.copyfileobj(sys.stdin.buffer, handle)
-            _clean_folder(spool, out, settings, rules_dir, full, quiet, strict, output_format, workers)
+            _clean_folder(
+                spool, out, settings, rules_dir, full, quiet, strict, output_format, workers, engine, scheduler
+            )
         finally:
             shutil.rmtree(spool, ignore_errors=True)
         return
-    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict, output_format, workers)
+    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict, output_format, workers, engine, scheduler)
 
 
 def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: Path | None, quiet: bool) -> None:
@@ -320,6 +338,8 @@ def _clean_folder(
     strict: bool,
     output_format: str = "jsonl",
     workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> None:
     with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         report = run_clean(
@@ -331,6 +351,8 @@ def _clean_folder(
             full=full,
             output_format=output_format,
             workers=workers,
+            engine=engine,
+            scheduler=scheduler,
         )
     if not quiet:
         typer.echo(summary(report), err=True)

@@ -136,13 +136,16 @@ def run_clean(
     full: bool = False,
     output_format: str = "jsonl",
     workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report.
 
     Documents stream through the stages to a spill file beside ``out``; only their signatures
     stay in memory for dedup. ``full`` ignores what a previous output could lend. ``workers``
-    processes clean in parallel (default: all cores for inputs over a few megabytes); the output
-    is the same whatever their number.
+    processes clean in parallel (default: all cores for inputs over a few megabytes); with
+    ``engine="dask"`` the stages run on the Dask cluster at ``scheduler`` (an address or a
+    scheduler file; none: a local cluster). The output is the same whatever runs it.
     """
     raw, out = Path(raw), Path(out)
     if not raw.exists():
@@ -179,7 +182,8 @@ def run_clean(
         taken = {i: row["source"] for i, row in old_rows.items()}
         if executor is None:
             todo = [p for p in files if p.relative_to(root).as_posix() not in reused]
-            executor = executor_for(workers, sum(p.stat().st_size for p in todo if p.is_file()))
+            size = sum(p.stat().st_size for p in todo if p.is_file())
+            executor = executor_for(workers, size, engine=engine, scheduler=scheduler)
         stream = clean_stream(new_documents(), Pipeline(settings, rules), executor, progress, taken, seconds)
         for order, doc in enumerate(stream, start=len(anchors)):
             spill.add(doc)

@@ -1,0 +1,114 @@
+"""The Dask engine: a real local cluster of worker processes, and separate scheduler and worker
+processes on 127.0.0.1; outputs byte-identical to a serial run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cleaner.cli import app
+
+pytest.importorskip("distributed")
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUTS = ("corpus.jsonl", "manifest.jsonl")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from bench.corpus import generate
+
+    work = tmp_path_factory.mktemp("gen")
+    generate(work, 300, ROOT / "raw", seed=5)
+    out = work / "serial"
+    result = CliRunner().invoke(app, ["clean", str(work / "raw"), str(out), "-q", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    return work / "raw", {n: (out / n).read_bytes() for n in OUTPUTS}
+
+
+def test_a_local_dask_cluster_gives_the_serial_output(generated, tmp_path):
+    raw, serial = generated
+    out = tmp_path / "dask"
+    result = CliRunner().invoke(app, ["clean", str(raw), str(out), "-q", "--engine", "dask", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert {n: (out / n).read_bytes() for n in OUTPUTS} == serial
+
+
+def test_scheduler_and_worker_processes_on_loopback(generated, tmp_path):
+    raw, serial = generated
+    scheduler_file = tmp_path / "scheduler.json"
+    python = sys.executable
+    started = [
+        subprocess.Popen(
+            [
+                python,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert scheduler_file.exists(), "the scheduler did not start"
+        started.append(
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=ROOT,
+            )
+        )
+        from distributed import Client
+
+        with Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        out = tmp_path / "remote"
+        result = CliRunner().invoke(
+            app, ["clean", str(raw), str(out), "-q", "--engine", "dask", "--scheduler", str(scheduler_file)]
+        )
+        assert result.exit_code == 0, result.output
+        assert {n: (out / n).read_bytes() for n in OUTPUTS} == serial
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
+    result = CliRunner().invoke(
+        app, ["clean", str(ROOT / "raw"), str(tmp_path / "o"), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("cleaner: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
