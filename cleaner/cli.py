@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -45,17 +47,29 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that cleanup runs as for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def handles_errors(command: F) -> F:
     """Library errors become one line on stderr and exit 2; Ctrl-C leaves outputs as they were."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with contextlib.suppress(ValueError):  # only the main thread may set handlers
+            signal.signal(signal.SIGTERM, _terminate)
         try:
             return command(*args, **kwargs)
         except CleanerError as exc:
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:
             raise _fail("interrupted; the output folder was left as it was", 130) from None
+        except _Terminated:
+            raise _fail("terminated; the output folder was left as it was", 143) from None
         except BrokenPipeError:
             # the reader went away (| head): stop quietly, and let no later flush complain
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -8,6 +8,7 @@ same whatever the engine and the number of workers.
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -51,18 +52,20 @@ class ProcessExecutor:
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         # the function (a pipeline with its compiled rules) goes to each worker once, not per shard
         pool_options: dict[str, Any] = {"initializer": _install, "initargs": (fn,)}
-        with ProcessPoolExecutor(max_workers=self.workers, **pool_options) as pool:
-            pending: deque[Future[R]] = deque()
-            try:
-                for item in items:
-                    pending.append(pool.submit(_call_installed, item))
-                    if len(pending) >= self.workers * self.in_flight:
-                        yield pending.popleft().result()
-                while pending:
+        pool = ProcessPoolExecutor(max_workers=self.workers, **pool_options)
+        pending: deque[Future[R]] = deque()
+        finished = False
+        try:
+            for item in items:
+                pending.append(pool.submit(_call_installed, item))
+                if len(pending) >= self.workers * self.in_flight:
                     yield pending.popleft().result()
-            finally:
-                for future in pending:
-                    future.cancel()
+            while pending:
+                yield pending.popleft().result()
+            finished = True
+        finally:
+            # interrupted: do not wait for shards in flight, their results are not wanted
+            pool.shutdown(wait=finished, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -133,6 +136,9 @@ _INSTALLED: list[Callable[[Any], Any]] = []
 
 
 def _install(fn: Callable[[Any], Any]) -> None:
+    # Ctrl-C and SIGTERM are the parent's to handle: a worker just stops when its parent does
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _INSTALLED[:] = [fn]
 
 

@@ -25,6 +25,9 @@ TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+#: The largest document read, in bytes (a file, or a JSONL line): a larger one is an ``error``
+#: document, not a run that runs out of memory. News articles are a few kilobytes.
+MAX_DOCUMENT_BYTES = 16 << 20
 
 # Share of control characters (other than tab, newline, carriage return, form feed) above which
 # decoded bytes are taken for binary data rather than text.
@@ -124,6 +127,9 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
     yield Document(id=doc_id, text=text, source=relative, metadata=metadata, chars_in=len(text))
 
 
+_TOO_LONG = b"\x00too-long"  # stands for a line over the limit; no JSON line starts with NUL
+
+
 def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Iterator[Document]:
     """A JSONL file's documents line by line, never the whole file in memory."""
     failure: list[str] = []
@@ -131,7 +137,13 @@ def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Ite
     def lines() -> Iterator[bytes]:
         try:
             with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
-                yield from handle
+                while line := handle.readline(MAX_DOCUMENT_BYTES + 1):
+                    if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
+                        while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                            pass  # skip the rest of an over-long line without holding it
+                        yield _TOO_LONG
+                    else:
+                        yield line
         except (OSError, EOFError, zlib.error) as exc:
             what = "not a valid gzip file" if gzipped and not isinstance(exc, FileNotFoundError) else "cannot read file"
             failure.append(f"{what} ({getattr(exc, 'strerror', None) or exc})")
@@ -149,16 +161,26 @@ def _error(doc_id: str, source: str, line: int | None, reason: str) -> Document:
     return Document(id=doc_id, text="", source=source, line=line, status="error", reason=reason)
 
 
+def _too_large(size: int) -> _Unreadable:
+    return _Unreadable(
+        f"too large to be one document ({size / 2**20:.1f} MiB; the limit is {MAX_DOCUMENT_BYTES / 2**20:.0f} MiB)"
+    )
+
+
 def _read_bytes(path: Path, gzipped: bool) -> bytes:
+    """A file's bytes (decompressed), at most `MAX_DOCUMENT_BYTES`, never more read into memory."""
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if not gzipped and size > MAX_DOCUMENT_BYTES:
+            raise _too_large(size)
+        with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise _Unreadable(f"not a valid gzip file ({exc})") from exc
     except OSError as exc:
         raise _Unreadable(f"cannot read file ({exc.strerror or exc})") from exc
-    if gzipped:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise _Unreadable(f"not a valid gzip file ({exc})") from exc
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _too_large(len(data))
     return data
 
 
@@ -238,6 +260,10 @@ def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: s
             continue
         line_id = f"{file_id}:{number}"
         where = f"{relative} line {number}"
+        if raw_line is _TOO_LONG or len(raw_line) > MAX_DOCUMENT_BYTES:
+            limit = MAX_DOCUMENT_BYTES / 2**20
+            yield _error(line_id, relative, number, f"{where}: longer than the {limit:.0f} MiB one document may have")
+            continue
         try:
             record = json.loads(raw_line.decode("utf-8-sig" if number == 1 else "utf-8"))
         except UnicodeDecodeError as exc:
