@@ -89,7 +89,8 @@ def extract_title(doc: Document) -> Document:
     first, sep, rest = text.partition("\n")
     known = doc.metadata.get("title")
     if isinstance(known, str) and known.strip():
-        if first and _canon(first) == _canon(known):
+        # only a headline with text after it: a text that is nothing but its title keeps it
+        if first and rest.strip() and _canon(first) == _canon(known):
             return _without_first_line(doc, first, rest)
         return doc
     if not first or not sep or not rest.startswith("\n") or not rest.strip() or not looks_like_title(first):

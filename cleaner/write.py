@@ -52,8 +52,18 @@ def manifest_record(doc: Document) -> dict[str, Any]:
     }
 
 
+# Characters that JSON leaves raw but that Python's str.splitlines (and other line readers) take
+# for line breaks: escaped, so that one record is always one line.
+_LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+    """One JSONL line: UTF-8 text as is, but nothing a line reader would split on.
+
+    >>> json_line({"text": "a\u2028b"})
+    '{"text":"a\\\\u2028b"}\\n'
+    """
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str).translate(_LINE_BREAKING) + "\n"
 
 
 def check_paths(raw: Path, out: Path) -> None:

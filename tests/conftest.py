@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from cleaner import Rules, load_rules
+
+# Property tests: a bounded run by default (CI), a long one with HYPOTHESIS_PROFILE=fuzz.
+settings.register_profile("default", max_examples=80, deadline=None)
+settings.register_profile("fuzz", max_examples=3000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"

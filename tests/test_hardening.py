@@ -173,3 +173,17 @@ def test_an_interrupted_run_leaves_the_previous_output(tmp_path, sig):
 def test_stdin_garbage_is_rows_not_a_crash():
     result = CliRunner().invoke(app, ["clean", "-", "-", "-q"], input=b'\xff\xfe garbage\n[1,2]\n{"text": 5}\n')
     assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_line_separators_inside_strings_never_split_a_jsonl_record(tmp_path):
+    """Found by the property tests: U+0085 in an id made a manifest row two lines for splitlines()."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    records = [{"id": "a\x85b", "text": ARTICLE + "\u2028second line"}, {"id": "c\u2029", "text": None}]
+    (raw / "f.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    run_clean(raw, tmp_path / "out")
+    for name in ("manifest.jsonl", "corpus.jsonl"):
+        lines = (tmp_path / "out" / name).read_text(encoding="utf-8").splitlines()
+        assert all(json.loads(line) for line in lines)
+    rows = (tmp_path / "out" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["id"] for r in rows] == ["a\x85b", "c\u2029"]

@@ -1,0 +1,127 @@
+"""Invariants under property tests (hypothesis), and bounded fuzzing of the readers and the rule loader."""
+
+from __future__ import annotations
+
+import json
+import string
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaner import Pipeline, RuleError, Settings, load_rules, run_clean
+from cleaner.document import STATUSES, Document
+from cleaner.normalize import normalize_text
+from cleaner.read import read_file
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = load_rules(ROOT / "rules")
+PIPELINE = Pipeline(Settings(), RULES)
+WORDS = st.text(alphabet=string.ascii_letters + "éüçñßøåčžłЖжπ中文", min_size=1, max_size=10)
+SENTENCE = st.lists(WORDS, min_size=3, max_size=25).map(lambda ws: " ".join(ws).capitalize() + ".")
+PARAGRAPH = st.lists(SENTENCE, min_size=1, max_size=5).map(" ".join)
+ARTICLE = st.lists(PARAGRAPH, min_size=1, max_size=6).map("\n\n".join)
+# How many examples: the profile in conftest.py (HYPOTHESIS_PROFILE=fuzz for a long run).
+FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.text())
+def test_arbitrary_unicode_never_crashes_a_stage(text):
+    doc = PIPELINE.clean(Document("x", text, "x.txt", chars_in=len(text)))
+    assert doc.status in STATUSES and len(doc.text) <= len(normalize_text(text)) + 1
+
+
+@FAST
+@given(ARTICLE)
+def test_kept_text_is_made_of_the_inputs_own_words(text):
+    doc = PIPELINE.clean(Document("x", text, "x.txt", chars_in=len(text)))
+    source = set(normalize_text(text).split())
+    assert set(doc.text.split()) <= source
+
+
+@FAST
+@given(st.one_of(ARTICLE, st.text(min_size=1)))
+def test_cleaning_clean_text_changes_nothing(text):
+    once = PIPELINE.clean(Document("x", text, "x.txt", chars_in=len(text)))
+    if once.status != "kept":
+        return
+    again = PIPELINE.clean(Document("x", once.text, "x.txt", metadata=dict(once.metadata), chars_in=len(once.text)))
+    assert again.text == once.text
+
+
+FILES = st.dictionaries(
+    st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6).map(lambda s: s + ".txt"),
+    st.one_of(ARTICLE.map(str.encode), st.binary(max_size=300)),
+    min_size=1,
+    max_size=6,
+)
+JSONL = st.lists(
+    st.one_of(
+        ARTICLE.map(lambda t: json.dumps({"text": t})),
+        st.text(max_size=40),  # anything at all, one line of it
+        st.fixed_dictionaries({"id": st.text(max_size=5), "text": st.one_of(st.none(), st.integers(), ARTICLE)}).map(
+            json.dumps
+        ),
+    ).map(lambda line: line.replace("\n", " ").replace("\r", " ")),
+    max_size=8,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(FILES, JSONL)
+def test_the_manifest_has_exactly_one_row_per_input_document(files, jsonl):
+    with tempfile.TemporaryDirectory() as folder:
+        raw = Path(folder) / "raw"
+        raw.mkdir()
+        for name, content in files.items():
+            (raw / name).write_bytes(content)
+        (raw / "feed.jsonl").write_text("\n".join(jsonl) + "\n", encoding="utf-8")
+        report = run_clean(raw, Path(folder) / "out", rules=RULES)
+        rows = (Path(folder) / "out" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+        expected = len(files) + sum(1 for line in jsonl if line.strip())
+        assert len(rows) == report["documents"] == expected
+        assert len({json.loads(r)["id"] for r in rows}) == expected
+
+
+@FAST
+@given(st.sampled_from([".txt", ".md", ".html", ".jsonl", ".txt.gz", ".jsonl.gz", ".pdf"]), st.binary(max_size=2000))
+def test_fuzz_readers_never_raise(suffix, data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"doc{suffix}"
+        path.write_bytes(data)
+        for doc in read_file(path, Path(folder)):
+            assert doc.status in ("kept", "error")
+            assert doc.status == "kept" or doc.reason.startswith(f"doc{suffix}")
+
+
+RULE_FIELDS = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.just("r1"), st.text(max_size=8)),
+        "kind": st.sampled_from(["line", "paragraph", "header", "tail", "inline", "sentence"]),
+        "why": st.text(max_size=10),
+        "pattern": st.text(alphabet="ab()[]*+?|^$\\.{}0123", max_size=12),
+        "remove": st.lists(st.text(max_size=10), max_size=2),
+        "keep": st.lists(st.text(max_size=10), max_size=2),
+    },
+    optional={"max_words": st.integers(-5, 2000), "within": st.floats(-1, 2), "colour": st.text(max_size=3)},
+)
+
+
+@FAST
+@given(RULE_FIELDS)
+def test_fuzz_rule_files_load_or_fail_with_a_rule_error(fields):
+    import tomli_w
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "fuzz.toml").write_text(tomli_w.dumps({"rules": [fields]}), encoding="utf-8")
+        try:
+            rules = load_rules(folder)
+        except RuleError as exc:
+            assert "fuzz.toml" in str(exc) and "\n" not in str(exc)
+            return
+        (rule,) = list(rules)
+        from cleaner.boilerplate import apply_rules
+
+        apply_rules("a\n\nab ba\n\n" + "a" * 30, [rule], timeout=0.5)
