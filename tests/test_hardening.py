@@ -58,6 +58,9 @@ def hostile(tmp_path_factory):
     other = "The hospital opened a new wing on Friday, with forty beds for children and a room for parents."
     lines = [json.dumps({"id": "ok", "text": other}), "x" * BIG, json.dumps({"id": "ok2", "text": other[::-1]})]
     (raw / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(raw / "sparse100mb.txt", "wb") as handle:  # a 100 MB document, written in no time
+        handle.truncate(100 << 20)
+    (raw / "oneline50mb.txt").write_bytes(b"word " * ((50 << 20) // 5))
     (raw / "loop").symlink_to(raw, target_is_directory=True)  # a loop: never followed
     (raw / "dangling.txt").symlink_to(raw / "nowhere.txt")
     out = raw.parent / "out"
@@ -86,6 +89,8 @@ def test_jsonl_lines_over_the_limit_and_links(hostile):
     assert rows["feed:2"]["reason"] == "feed.jsonl line 2: longer than the 16 MiB one document may have"
     assert rows["dangling"]["status"] == "error" and "cannot read file" in rows["dangling"]["reason"]
     assert not any(r["source"].startswith("loop/") for r in rows.values())
+    for name in ("sparse100mb", "oneline50mb"):
+        assert rows[name]["status"] == "error" and "too large to be one document" in rows[name]["reason"]
 
 
 def test_encodings_are_recorded(hostile):
@@ -156,8 +161,8 @@ def test_an_interrupted_run_leaves_the_previous_output(tmp_path, sig):
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, 143), stderr
-    assert stderr.strip().splitlines()[-1].startswith("cleaner: error: ")
-    assert "Traceback" not in stderr
+    (line,) = stderr.strip().splitlines()  # one line, no traceback
+    assert line.startswith("cleaner: error: ") and "left as it was" in line
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "pairs.tsv", "raw", "raw2"]
     # and a rerun completes
