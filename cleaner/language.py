@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import regex
 
@@ -315,8 +315,3 @@ def _drop_paragraphs(doc: Document, paragraphs: list[Paragraph]) -> Document:
         cursor = p.end
     pieces.append(doc.text[cursor:])
     return doc.with_(text=tidy_whitespace("".join(pieces)), removals=doc.removals + removals)
-
-
-def language_backends() -> dict[str, Any]:
-    """Names of the backends and a one-line description of each, for help texts."""
-    return {name: (factory.__doc__ or "").splitlines()[0] for name, factory in _FACTORIES.items()}

@@ -210,7 +210,8 @@ def clean_corpus(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CorpusResult:
-    """Read every document under ``raw`` and clean the lot. Writes nothing: see `write_corpus`."""
+    """Read every document under ``raw`` and clean the lot in memory. Writes nothing: `run_clean`
+    streams a corpus to an output folder."""
     return clean_documents(read_documents(Path(raw)), pipeline, executor, progress)
 
 

@@ -140,8 +140,6 @@ class Rules:
         """The rules that apply to a document with this text (its ``when`` patterns match)."""
         return [rule for s in self.sets if s.applies_to(text) for rule in s.rules]
 
-    def get(self, rule_id: str) -> Rule | None:
-        return next((rule for rule in self if rule.id == rule_id), None)
 
 
 def default_rules_dir() -> Path:
