@@ -44,6 +44,8 @@ def manifest_record(doc: Document) -> dict[str, Any]:
         "duplicate_of": doc.duplicate_of,
         "similarity": doc.similarity,
         "lang": doc.metadata.get("lang"),
+        "lang_prob": doc.metadata.get("lang_prob"),
+        "lang_share": doc.metadata.get("lang_share"),
         "chars_in": doc.chars_in,
         "chars_out": len(doc.text) if doc.status in ("kept", "duplicate") else 0,
         "removed": [{"rule": r.rule, "chars": r.chars} for r in doc.removals],

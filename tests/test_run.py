@@ -26,6 +26,8 @@ MANIFEST_KEYS = {
     "duplicate_of",
     "similarity",
     "lang",
+    "lang_prob",
+    "lang_share",
     "chars_in",
     "chars_out",
     "removed",
