@@ -269,22 +269,31 @@ def near_duplicate_clusters(
     members: dict[str, list[str]] = {}
     for c in ordered:
         members.setdefault(clusters.find(c.id), []).append(c.id)
+    return decide([g for g in members.values() if len(g) > 1], by_id, keep)
+
+
+def decide(groups: Iterable[Sequence[str]], by_id: dict[str, Candidate], keep: str = "longest") -> list[Duplicate]:
+    """Which member of each cluster stays (see `near_duplicate_clusters`) and what the others copy.
+
+    ``by_id`` needs the candidates of the clusters' members only.
+    """
     duplicates = []
-    for group in members.values():
-        if len(group) < 2:
-            continue
-        anchors = [i for i in group if by_id[i].anchored]
+    for group in groups:
+        anchors = sorted(i for i in group if by_id[i].anchored)
         if anchors:
             keepers = anchors
         elif keep == "first":
             keepers = [min(group, key=lambda i: (by_id[i].order, i))]
         else:
             keepers = [min(group, key=lambda i: (-by_id[i].chars, i))]
-        for other in group:
+        for other in sorted(group):
             if other in keepers:
                 continue
             # several earlier documents in one cluster: a newcomer joins the one it is closest to
-            kept = max(keepers, key=lambda k: (float(np.mean(signatures[other] == signatures[k])), k == keepers[0]))
+            kept = max(
+                keepers,
+                key=lambda k: (estimated_similarity(by_id[other].signature, by_id[k].signature), k == keepers[0]),
+            )
             exact = by_id[other].digest == by_id[kept].digest
             similarity = 1.0 if exact else estimated_similarity(by_id[other].signature, by_id[kept].signature)
             duplicates.append(Duplicate(other, kept, round(similarity, 4), exact))

@@ -89,6 +89,7 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.workers = workers
         self.in_flight = max(1, in_flight)
+        self._connection: tuple[Any, Any] | None = None
 
     def _client(self) -> Any:
         from distributed import Client, LocalCluster
@@ -110,8 +111,23 @@ class DaskExecutor:
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from exc
 
+    def open(self) -> Any:
+        """Connect (or start the local cluster); the client stays open until `close`."""
+        if self._connection is None:
+            self._connection = self._client()
+        return self._connection[0]
+
+    def close(self) -> None:
+        if self._connection is not None:
+            client, cluster = self._connection
+            self._connection = None
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        client, cluster = self._client()
+        opened_here = self._connection is None
+        client = self.open()
         try:
             slots = sum(client.nthreads().values()) or 1
             remote_fn = client.scatter(fn, broadcast=True)
@@ -123,9 +139,8 @@ class DaskExecutor:
             while pending:
                 yield pending.popleft().result()
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if opened_here:
+                self.close()
 
 
 def _call(fn: Callable[[Any], Any], item: Any) -> Any:

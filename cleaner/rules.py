@@ -141,7 +141,6 @@ class Rules:
         return [rule for s in self.sets if s.applies_to(text) for rule in s.rules]
 
 
-
 def default_rules_dir() -> Path:
     """The rules shipped with the package (or, in a source checkout, the repository's ``rules/``)."""
     packaged = Path(str(resources.files("cleaner"))) / "rules"

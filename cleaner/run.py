@@ -7,9 +7,11 @@ are cleaned and deduplicated against the documents already kept, which stay kept
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,9 +21,10 @@ from typing import Any
 
 from .config import Settings
 from .dedup import Candidate
+from .distributed import CandidateChunks, dask_duplicates
 from .document import Document
 from .errors import InputError
-from .executor import Executor, executor_for
+from .executor import DaskExecutor, Executor, executor_for
 from .index import INDEX, CorpusIndex, IndexedDocument, file_digest, run_fingerprint, write_index
 from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates
 from .read import iter_input_files, read_file
@@ -107,7 +110,10 @@ class _Spill:
 
     def add(self, doc: Document) -> None:
         record = corpus_record(doc) if doc.status == "kept" else None
-        line = json_line({"row": manifest_record(doc), "record": record}).encode()
+        fingerprint = None
+        if doc.signature is not None:
+            fingerprint = [doc.digest, base64.b64encode(doc.signature).decode(), len(doc.text), doc.shingles]
+        line = json_line({"row": manifest_record(doc), "record": record, "fingerprint": fingerprint}).encode()
         self._where[doc.id] = (self._handle.tell(), len(line))
         self._handle.write(line)
 
@@ -176,35 +182,54 @@ def run_clean(
 
     out.absolute().parent.mkdir(parents=True, exist_ok=True)
     spill = _Spill(out.absolute().parent)
+    cleanup: list[Callable[[], Any]] = [spill.close]
     try:
         seconds: dict[str, float] = {}
-        candidates: dict[str, Candidate] = {}
         taken = {i: row["source"] for i, row in old_rows.items()}
         if executor is None:
             todo = [p for p in files if p.relative_to(root).as_posix() not in reused]
             size = sum(p.stat().st_size for p in todo if p.is_file())
             executor = executor_for(workers, size, engine=engine, scheduler=scheduler)
+        if isinstance(executor, DaskExecutor):
+            # signatures go to chunk files that the cluster groups; none stay here
+            executor.open()
+            chunk_folder = Path(tempfile.mkdtemp(prefix=".cleaner-candidates-", dir=out.absolute().parent))
+            cleanup.append(lambda: shutil.rmtree(chunk_folder, ignore_errors=True))
+            cleanup.append(executor.close)
+            chunks = CandidateChunks(chunk_folder)
+            for anchor in anchors:
+                chunks.add(anchor)
+            add: Callable[[Candidate], None] = chunks.add
+        else:
+            candidates: list[Candidate] = list(anchors)
+            add = candidates.append
         stream = clean_stream(new_documents(), Pipeline(settings, rules), executor, progress, taken, seconds)
         for order, doc in enumerate(stream, start=len(anchors)):
             spill.add(doc)
             found = candidate(doc, order)
             if found is not None:
-                candidates[doc.id] = found
+                add(found)
         dedup_started = time.perf_counter()
-        duplicates = {d.id: d for d in find_duplicates([*anchors, *candidates.values()], settings)}
+        if isinstance(executor, DaskExecutor):
+            chunks.flush()
+            s = settings
+            found_duplicates = dask_duplicates(chunks.paths, s.threshold, s.num_perm, s.containment, s.keep)
+        else:
+            found_duplicates = find_duplicates(candidates, settings)
+        duplicates = {d.id: d for d in found_duplicates}
         seconds["dedup"] = time.perf_counter() - dedup_started
         seconds["total"] = time.perf_counter() - started  # writing not included
         ids = sorted([*old_rows, *spill.ids()])
 
-        def entries() -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
-            """Every document's manifest row and corpus record, in id order, decisions applied."""
+        def entries() -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, list[Any] | None]]:
+            """Every document's manifest row, corpus record and fingerprint, in id order, decisions applied."""
             for doc_id in ids:
                 if doc_id in old_rows:
-                    row = old_rows[doc_id]
+                    row, fingerprint = old_rows[doc_id], None
                     record = previous.records.get(doc_id) if previous else None
                 else:
                     entry = spill.get(doc_id)
-                    row, record = entry["row"], entry["record"]
+                    row, record, fingerprint = entry["row"], entry["record"], entry["fingerprint"]
                 dup = duplicates.get(doc_id)
                 if dup is not None:
                     row |= {
@@ -213,31 +238,25 @@ def run_clean(
                         "duplicate_of": dup.of,
                         "similarity": dup.similarity,
                     }
-                yield row, record if row["status"] == "kept" else None
+                yield row, record if row["status"] == "kept" else None, fingerprint
 
         def rows() -> Iterator[dict[str, Any]]:
-            return (row for row, _ in entries())
+            return (row for row, _, _ in entries())
 
         def records() -> Iterator[dict[str, Any]]:
-            return (record for _, record in entries() if record is not None)
+            return (record for _, record, _ in entries() if record is not None)
 
         def index_rows() -> Iterator[IndexedDocument]:
-            for row in rows():
+            for row, _, fingerprint in entries():
                 doc_id = row["id"]
                 if doc_id in old_rows:
                     if doc_id in old_index:
                         yield old_index[doc_id]
                     continue
-                found = candidates.get(doc_id)
+                digest, signature, chars, shingles = fingerprint or (None, None, 0, 0)
+                signature_bytes = base64.b64decode(signature) if signature else None
                 yield IndexedDocument(
-                    doc_id,
-                    row["source"],
-                    row["status"],
-                    row["duplicate_of"],
-                    found.digest if found else None,
-                    found.signature if found else None,
-                    found.chars if found else 0,
-                    found.shingles if found else 0,
+                    doc_id, row["source"], row["status"], row["duplicate_of"], digest, signature_bytes, chars, shingles
                 )
 
         report = build_report(
@@ -258,6 +277,7 @@ def run_clean(
             extra["txt"] = txt_writer(records)
         write_output(out, rows(), records(), report, extra)
     finally:
-        spill.close()
+        for step in reversed(cleanup):
+            step()
     log.info("cleaned %s into %s in %.2fs", raw, out, time.perf_counter() - started)
     return report

@@ -112,3 +112,44 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
     )
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("cleaner: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+
+
+def test_distributed_grouping_decides_as_the_local_one(tmp_path, monkeypatch):
+    """Band grouping and exact groups on the cluster, a few pairs verified on the driver: the
+    same duplicates as `near_duplicate_clusters`, anchors and all."""
+    import numpy as np
+    from distributed import Client, LocalCluster
+
+    from cleaner import distributed as dist
+    from cleaner.dedup import Candidate, near_duplicate_clusters
+
+    monkeypatch.setattr(dist, "CHUNK", 400)  # several chunks, several partitions
+    rng = np.random.default_rng(0)
+    n = 2000
+    sigs = rng.integers(0, 2**32, size=(n, 128), dtype=np.uint32)
+    for k in range(200):  # near copies: 15% of slots changed
+        copy = sigs[k].copy()
+        changed = rng.random(128) < 0.15
+        copy[changed] = rng.integers(0, 2**32, size=int(changed.sum()), dtype=np.uint32)
+        sigs[n - 1 - k] = copy
+    candidates = [
+        Candidate(
+            f"d{i:05d}",
+            4000 + i % 7,
+            f"h{i if i % 97 else 0}",
+            sigs[i].astype("<u4").tobytes(),
+            600,
+            i,
+            anchored=i % 500 == 3,
+        )
+        for i in range(n)
+    ]
+    local = near_duplicate_clusters(candidates, 0.7, 128, 0.8)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
+        chunks = dist.CandidateChunks(tmp_path)
+        for c in candidates:
+            chunks.add(c)
+        chunks.flush()
+        assert len(chunks.paths) == 5
+        assert dist.dask_duplicates(chunks.paths, 0.7, 128, 0.8) == local
+    assert len(local) > 200

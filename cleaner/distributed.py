@@ -1,0 +1,113 @@
+"""Dedup on a Dask cluster, for corpora whose signatures should not sit in one process.
+
+The driver writes each document's dedup candidate (digest, signature, sizes) to chunk files as
+the documents come in, and keeps none of them. On the cluster, a bag over the chunks groups
+documents by digest (exact copies) and by each LSH band's slots (near-copy candidates), which
+shuffles only ids and band keys. The driver then fetches the candidates of the proposed pairs
+alone, verifies the pairs and forms the clusters (union-find over a few edges), with the same
+rules as `near_duplicate_clusters`, so the decisions are the same as a local run's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import pickle
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .dedup import (
+    CANDIDATE_THRESHOLD,
+    Candidate,
+    Duplicate,
+    _UnionFind,
+    decide,
+    lsh_bands,
+    signature_array,
+    verified_pairs,
+)
+
+CHUNK = 20_000
+
+
+class CandidateChunks:
+    """Candidates written to pickle files of `CHUNK` each, in a folder the workers can read."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.paths: list[Path] = []
+        self._pending: list[Candidate] = []
+
+    def add(self, candidate: Candidate) -> None:
+        self._pending.append(candidate)
+        if len(self._pending) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            path = self.folder / f"candidates-{len(self.paths):05d}.pkl"
+            path.write_bytes(pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL))
+            self.paths.append(path)
+            self._pending = []
+
+
+def _load(path: str) -> list[Candidate]:
+    return list(pickle.loads(Path(path).read_bytes()))
+
+
+def _band_items(candidates: Iterable[Candidate], bands: int, rows: int) -> list[tuple[tuple[int, bytes], str]]:
+    items = []
+    for c in candidates:
+        sig = c.signature
+        for band in range(bands):
+            items.append(((band, sig[band * rows * 4 : (band + 1) * rows * 4]), c.id))
+    return items
+
+
+def _collect(acc: list[str], item: tuple[Any, str]) -> list[str]:
+    return [*acc, item[1]]
+
+
+def _pairs(bucket: tuple[Any, list[str]]) -> list[tuple[str, str]]:
+    return list(itertools.combinations(sorted(bucket[1]), 2))
+
+
+def dask_duplicates(
+    chunks: list[Path], threshold: float, num_perm: int, containment: float, keep: str = "longest"
+) -> list[Duplicate]:
+    """`near_duplicate_clusters` over candidates in ``chunks``, grouped on the current Dask client."""
+    import dask.bag as db
+
+    if not chunks:
+        return []
+    bag = db.from_sequence([str(p) for p in chunks], npartitions=len(chunks)).map(_load).flatten()
+    by_digest = bag.map(lambda c: (c.digest, c.id)).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
+    exact = [sorted(ids) for _, ids in by_digest.filter(lambda kv: len(kv[1]) > 1).compute()]
+    not_first = {i for group in exact for i in group[1:]}
+    bands, rows = lsh_bands(threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD), num_perm)
+    unique = bag.filter(lambda c: c.id not in not_first)
+    buckets = unique.map_partitions(_band_items, bands, rows).foldby(
+        operator.itemgetter(0), _collect, [], operator.add, []
+    )
+    pairs = sorted(set(buckets.filter(lambda kv: len(kv[1]) > 1).map(_pairs).flatten().compute()))
+    needed = {i for pair in pairs for i in pair} | {i for group in exact for i in group}
+    by_id = {c.id: c for c in bag.filter(lambda c: c.id in needed).compute()}
+    clusters = _UnionFind(sorted(needed))
+    for group in exact:
+        for other in group[1:]:
+            clusters.union(group[0], other)
+    if pairs:
+        ids = sorted({i for pair in pairs for i in pair})
+        index = {i: n for n, i in enumerate(ids)}
+        matrix = np.stack([signature_array(by_id[i].signature) for i in ids])
+        sizes = np.array([by_id[i].shingles for i in ids], dtype=np.int64)
+        proposed = np.array([(index[a], index[b]) for a, b in pairs], dtype=np.int64)
+        for i, j in verified_pairs(proposed, matrix, sizes, threshold, containment):
+            clusters.union(ids[i], ids[j])
+    members: dict[str, list[str]] = {}
+    for doc_id in sorted(needed):
+        members.setdefault(clusters.find(doc_id), []).append(doc_id)
+    return decide([g for g in members.values() if len(g) > 1], by_id, keep)
