@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lang-backend", default="langdetect", help="language backend to run")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (per-stage figures add them up)")
+    parser.add_argument("--engine", default="local", help="local or dask (a local Dask cluster of --workers)")
     parser.add_argument("--keep", type=Path, help="keep the generated corpus and output in this folder")
     args = parser.parse_args()
 
@@ -111,7 +112,9 @@ def main() -> None:
     get_detector(args.lang_backend).detect("warm up: load the models before measuring memory")
     base_mb = _peak_mb()
     wall = time.perf_counter()
-    report = run_clean(work / "raw", work / "clean", settings=settings, rules=ROOT / "rules", workers=args.workers)
+    report = run_clean(
+        work / "raw", work / "clean", settings=settings, rules=ROOT / "rules", workers=args.workers, engine=args.engine
+    )
     wall = time.perf_counter() - wall
     mb = info["bytes"] / 1e6
     n = info["documents"]
@@ -127,7 +130,7 @@ def main() -> None:
             print(f"{stage:<12}{n / value:>12,.0f}{mb / value:>10.2f}{value / n * 1000:>10.3f}")
     print(f"{'floor':<12}{n / floor:>12,.0f}{mb / floor:>10.2f}{floor / n * 1000:>10.3f}")
     print(f"\npipeline / floor: {seconds['total'] / floor:.1f}x the time of reading and hashing alone")
-    print(f"wall clock with {args.workers} worker(s): {n / wall:,.0f} documents/s including writing")
+    print(f"wall clock, {args.engine} engine, {args.workers} worker(s): {n / wall:,.0f} documents/s including writing")
     print(f"rules: {report['rules_loaded']} rules, {seconds['boilerplate'] / n * 1000:.2f} ms per document")
     per_doc_kb = max(0.0, _peak_mb() - base_mb) * 1024 / n
     print(
