@@ -104,3 +104,19 @@ def test_a_failing_example_is_reported(tmp_path):
     (failure,) = run_rule_examples(load_rules(folder))
     assert failure.rule.id == "ad-line" and failure.expected == "keep"
     assert "wrongly removes its keep example" in str(failure)
+
+
+def test_shipped_rules_leave_real_web_sentences_alone(rules):
+    """Sentences and paragraphs of real web text in 12 languages (tests/data/langid_sample.jsonl)
+    hold no boilerplate: nothing may be removed from them."""
+    import json
+    from pathlib import Path
+
+    from cleaner.boilerplate import apply_rules
+    from cleaner.normalize import normalize_text
+
+    sample = Path(__file__).parent / "data" / "langid_sample.jsonl"
+    for line in sample.read_text(encoding="utf-8").splitlines():
+        text = normalize_text(json.loads(line)["text"])
+        removed = apply_rules(text, list(rules)).removals
+        assert not removed, (text, removed)
