@@ -49,11 +49,6 @@ class CheckResult:
     findings: tuple[Finding, ...]
 
 
-def corpus_settings(against: Path | None, settings: Settings | None) -> Settings:
-    """The settings to check with: given ones, else those the corpus was built with."""
-    return run_settings(against, settings)
-
-
 def _additions(paths: Sequence[Path]) -> list[tuple[Document, str]]:
     found = []
     for path in paths:
@@ -72,7 +67,7 @@ def check(
     """Clean ``paths`` in memory and report what would be wrong with adding them."""
     folders = [Path(p) for p in paths]
     against = Path(against) if against is not None else None
-    settings = corpus_settings(against, settings)
+    settings = run_settings(against, settings)
     anchors = []
     if against is not None:
         index = CorpusIndex.open(against / INDEX)

@@ -502,8 +502,9 @@ def check(
 
     Example: cleaner check additions/ --against clean --format github
     """
-    from .check import as_github, as_json, as_table, corpus_settings
+    from .check import as_github, as_json, as_table
     from .check import check as check_additions
+    from .explain import run_settings
 
     formats = {"table": as_table, "json": as_json, "github": as_github}
     if output_format not in formats:
@@ -511,7 +512,7 @@ def check(
     if against is not None and not against.is_dir():
         raise InputError(f"corpus folder does not exist: {against}")
     config, _ = load_config()
-    base = corpus_settings(against, None) if against else _configured(config)
+    base = run_settings(against) if against else _configured(config)
     settings = base.with_overrides(lang=lang, threshold=threshold)
     result = check_additions(paths, load_rules(_resolve_rules(rules, config)), against, settings)
     text = formats[output_format](result)

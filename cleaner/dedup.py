@@ -154,6 +154,13 @@ KEEP_POLICIES = ("longest", "first")
 #: With containment on, LSH proposes pairs from this estimated Jaccard up (a copy cut to 60% of
 #: its original has a Jaccard of 0.6 but a containment of 1), and verification decides.
 CANDIDATE_THRESHOLD = 0.35
+
+
+def candidate_threshold(threshold: float, containment: float) -> float:
+    """The estimated Jaccard from which LSH proposes pairs for these settings."""
+    return threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD)
+
+
 #: The smaller text needs this many shingles before containment alone makes it a copy.
 MIN_CONTAINED_SHINGLES = 30
 
@@ -263,7 +270,7 @@ def near_duplicate_clusters(
     if len(unique) > 1:
         matrix = np.stack([signatures[c.id] for c in unique])
         sizes = np.array([c.shingles for c in unique], dtype=np.int64)
-        bands, rows = lsh_bands(threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD), num_perm)
+        bands, rows = lsh_bands(candidate_threshold(threshold, containment), num_perm)
         for i, j in verified_pairs(lsh_candidate_pairs(matrix, bands, rows), matrix, sizes, threshold, containment):
             clusters.union(unique[i].id, unique[j].id)
     members: dict[str, list[str]] = {}

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from .dedup import (
-    CANDIDATE_THRESHOLD,
     Candidate,
     Duplicate,
     _UnionFind,
+    candidate_threshold,
     decide,
     lsh_bands,
     signature_array,
@@ -87,7 +87,7 @@ def dask_duplicates(
     by_digest = bag.map(lambda c: (c.digest, c.id)).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
     exact = [sorted(ids) for _, ids in by_digest.filter(lambda kv: len(kv[1]) > 1).compute()]
     not_first = {i for group in exact for i in group[1:]}
-    bands, rows = lsh_bands(threshold if containment >= 1.0 else min(threshold, CANDIDATE_THRESHOLD), num_perm)
+    bands, rows = lsh_bands(candidate_threshold(threshold, containment), num_perm)
     unique = bag.filter(lambda c: c.id not in not_first)
     buckets = unique.map_partitions(_band_items, bands, rows).foldby(
         operator.itemgetter(0), _collect, [], operator.add, []

@@ -85,7 +85,7 @@ class LangdetectProfiles:
         self._log_probs = np.log(probs + self._SMOOTHING).astype(np.float32)
         del factory, probs
         # NGram.normalize is a pure function of one character: apply it as one translate table.
-        self._table = {c: NGram.normalize(chr(c)) for c in range(0x10000) if NGram.normalize(chr(c)) != chr(c)}
+        self._table = {c: n for c in range(0x10000) if (n := NGram.normalize(chr(c))) != chr(c)}
         self._clean = (Detector.URL_RE, Detector.MAIL_RE, NGram.normalize_vi)
         self._words: dict[str, list[int]] = {}
 

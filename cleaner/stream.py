@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from .dedup import _SCHEME, _SEED, CANDIDATE_THRESHOLD, Duplicate, estimated_similarity, signature_array, verified_pairs
+from .dedup import _SCHEME, _SEED, Duplicate, candidate_threshold, estimated_similarity, signature_array, verified_pairs
 from .document import Document
 from .executor import Executor
 from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason
@@ -31,9 +31,7 @@ def clean_to_stream(
 ) -> dict[str, int]:
     """Clean ``docs`` and ``write`` each kept one as a JSON line, in input order; return counts."""
     s = pipeline.settings
-    lsh = MinHashLSH(
-        threshold=s.threshold if s.containment >= 1.0 else min(s.threshold, CANDIDATE_THRESHOLD), num_perm=s.num_perm
-    )
+    lsh = MinHashLSH(threshold=candidate_threshold(s.threshold, s.containment), num_perm=s.num_perm)
     seen_digests: dict[str, str] = {}
     kept: dict[str, tuple[np.ndarray, int]] = {}
     counts: dict[str, int] = {}
