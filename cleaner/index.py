@@ -23,7 +23,7 @@ from .dedup import Candidate
 from .rules import Rules
 
 INDEX = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: shingle hashes combine word hashes (signatures differ from 1)
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (source TEXT PRIMARY KEY, digest TEXT NOT NULL);

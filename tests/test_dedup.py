@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from cleaner.dedup import Candidate, canonical_words, estimated_similarity, minhash_signature, near_duplicate_clusters
 
 
@@ -76,17 +78,53 @@ def test_result_does_not_depend_on_input_order():
 def test_signatures_equal_datasketch_minhash():
     """The vectorized signature is datasketch's own MinHash of the same shingles."""
     import numpy as np
-    import xxhash
     from datasketch import MinHash
 
-    from cleaner.dedup import shingles
+    from cleaner.dedup import shingle_hash, shingles
 
     words = canonical_words(article(9))
-    expected = MinHash(num_perm=128, seed=1, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
+    expected = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash, scheme="affine32")
     expected.update_batch(shingles(words, 5))
     assert minhash_signature(words, 5, 128) == expected.hashvalues.astype("<u4").tobytes()
-    empty = MinHash(num_perm=64, seed=1, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
+    empty = MinHash(num_perm=64, seed=1, hashfunc=shingle_hash, scheme="affine32")
     assert minhash_signature([], 5, 64) == np.asarray(empty.hashvalues, dtype="<u4").tobytes()
+
+
+@pytest.mark.parametrize(
+    "words", [["a"], ["a", "b", "c"], ["one", "two", "three", "four", "five", "six", "seven"], ["été"] * 9]
+)
+def test_shingle_hashes_hash_each_ngram_in_order(words):
+    from cleaner.dedup import shingle_hash, shingle_hashes
+
+    ngram = 5
+    grams = [words] if len(words) <= ngram else [words[i : i + ngram] for i in range(len(words) - ngram + 1)]
+    assert shingle_hashes(words, ngram).tolist() == [shingle_hash(" ".join(g).encode()) for g in grams]
+
+
+def test_shingle_hashes_tell_order_and_words_apart():
+    from cleaner.dedup import shingle_hashes
+
+    hashes = {int(shingle_hashes(g.split(), 5)[0]) for g in ("a b c d e", "b a c d e", "a b c d f", "ab c d e")}
+    assert len(hashes) == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain ASCII: it's 3 o'clock, x_y & z-w!",
+        "Ça coûte 5 €, l'été",
+        "ＦＵＬＬ width",
+        "Straße STRASSE",
+        "“Quoted” — the army’s ‘attack’… «guillemets» „so“ no\u00a0break",
+    ],
+)
+def test_canonical_words_ascii_shortcut_equals_the_pattern(text):
+    import unicodedata
+
+    from cleaner.dedup import _TYPOGRAPHY, _WORD
+
+    assert not _WORD.search(_TYPOGRAPHY)
+    assert canonical_words(text) == _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def paragraphs_article(seed, n=10):
