@@ -9,41 +9,21 @@ hashes, see `shingle_hash`), kept as compact bytes.
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import regex
 import xxhash
 from datasketch import MinHash, MinHashLSH
 
 from .document import Document
+from .words import canonical_words
 
-_WORD = regex.compile(r"\w+")
 _SEED = 1
 _SCHEME = "affine32"
 _DTYPE = np.dtype("<u4")  # explicit byte order: signatures are the same on every machine
 _COMBINE = np.uint64(0x9E3779B97F4A7C15)  # odd: combining word hashes loses nothing
 _MASK64 = (1 << 64) - 1
-# ASCII characters that are not word characters (``\w``), to a space
-_TYPOGRAPHY = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026\u00ab\u00bb\u201e\u00a0"  # ’‘“”—–…«»„ and no-break space
-_ASCII_NON_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
-
-
-def canonical_words(text: str) -> list[str]:
-    """The words that identify a text: NFKC, case-folded, punctuation and spacing ignored.
-
-    >>> canonical_words("The  Army's   ATTACK!")
-    ['the', 'army', 's', 'attack']
-    """
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if not text.isascii():
-        for mark in _TYPOGRAPHY:  # often the only characters that are not ASCII in English text
-            text = text.replace(mark, " ")
-    if text.isascii():  # in C: the same words as the pattern, several times faster
-        return text.translate(_ASCII_NON_WORD).split()
-    return _WORD.findall(text)
 
 
 def shingles(words: Sequence[str], ngram: int) -> set[bytes]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import regex
 
 from .document import Document, Removal
+from .words import canonical_words
+from .words import words as line_words
 
 # Month names of the languages whose datelines the shipped rules read.
 _MONTHS = {
@@ -27,7 +27,6 @@ _MONTH = {name: number for number, names in _MONTHS.items() for name in names.sp
 _DMY = regex.compile(r"^(\d{1,2})(?:er|º|\.)?\s+(?:de\s+)?(\p{L}+)\.?\s+(?:de\s+)?(\d{4})$")
 _MDY = regex.compile(r"^(\p{L}+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _ISO = regex.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-_WORD = regex.compile(r"\w+")
 _TITLE_CASE_WORD = regex.compile(r"^\p{Lu}")
 
 
@@ -56,7 +55,7 @@ def parse_date(text: str) -> str | None:
 
 
 def _canon(text: str) -> str:
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+    return " ".join(canonical_words(text))
 
 
 def looks_like_title(line: str) -> bool:
@@ -67,7 +66,7 @@ def looks_like_title(line: str) -> bool:
     >>> looks_like_title("The army said on Monday that it had taken the town and would hold it.")
     False
     """
-    words = _WORD.findall(line)
+    words = line_words(line)
     if not 1 <= len(words) <= 30 or len(line) > 250 or line.endswith((":", ",", ";")):
         return False
     if line.endswith((".", "!", "?", "…")):

@@ -108,25 +108,6 @@ def test_shingle_hashes_tell_order_and_words_apart():
     assert len(hashes) == 4
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Plain ASCII: it's 3 o'clock, x_y & z-w!",
-        "Ça coûte 5 €, l'été",
-        "ＦＵＬＬ width",
-        "Straße STRASSE",
-        "“Quoted” — the army’s ‘attack’… «guillemets» „so“ no\u00a0break",
-    ],
-)
-def test_canonical_words_ascii_shortcut_equals_the_pattern(text):
-    import unicodedata
-
-    from cleaner.dedup import _TYPOGRAPHY, _WORD
-
-    assert not _WORD.search(_TYPOGRAPHY)
-    assert canonical_words(text) == _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
 def paragraphs_article(seed, n=10):
     return "\n\n".join(article(seed * 100 + i, 60) for i in range(n))
 
