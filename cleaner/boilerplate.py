@@ -16,11 +16,10 @@ import regex
 
 from .document import Document, Removal
 from .normalize import tidy_whitespace
-from .rules import Rule, Rules, count_words
+from .rules import LiteralIndex, Rule, Rules
+from .words import count_words
 
 log = logging.getLogger(__name__)
-
-_WORD = regex.compile(r"\w+")
 
 
 @dataclass(slots=True)
@@ -36,10 +35,18 @@ class Stripped:
 class _Matcher:
     """Runs rule patterns under a time limit; a rule that times out is disabled and reported."""
 
-    def __init__(self, timeout: float | None) -> None:
+    def __init__(self, timeout: float | None, possible: dict[str, set[str]] | None = None) -> None:
         self.timeout = timeout
         self.failed: list[str] = []
         self._words: dict[str, int] = {}  # every rule asks a line's length: count it once
+        #: for each line (or joined paragraph), the rules with one of their literals in it
+        self.possible = possible
+
+    def could_match(self, rule: Rule, text: str) -> bool:
+        if not rule.needs or self.possible is None:
+            return True
+        found = self.possible.get(text)
+        return found is None or rule.id in found
 
     def words(self, text: str) -> int:
         words = self._words.get(text)
@@ -48,17 +55,18 @@ class _Matcher:
         return words
 
     def search(self, rule: Rule, text: str) -> regex.Match[str] | None:
-        if rule.id in self.failed:
+        if rule.id in self.failed or not self.could_match(rule, text):
             return None
         try:
-            return rule.search(text, self.timeout, self.words(text))
+            words = self.words(text) if rule.max_words is not None and rule.kind != "tail" else None
+            return rule.search(text, self.timeout, words)
         except TimeoutError:
             log.warning("rule %s timed out after %ss and was skipped for this document", rule.id, self.timeout)
             self.failed.append(rule.id)
             return None
 
     def finditer(self, rule: Rule, text: str) -> Iterable[regex.Match[str]]:
-        if rule.id in self.failed:
+        if rule.id in self.failed or not self.could_match(rule, text):
             return []
         try:
             return [m for pattern in rule.patterns for m in pattern.finditer(text, timeout=self.timeout)]
@@ -82,8 +90,11 @@ def _capture(found: regex.Match[str] | None, captured: dict[str, str]) -> None:
                 captured.setdefault(key, value.strip())
 
 
-def apply_rules(text: str, rules: list[Rule], timeout: float | None = None) -> Stripped:
-    """Apply ``rules`` to normalized ``text``.
+def apply_rules(
+    text: str, rules: list[Rule], timeout: float | None = None, index: LiteralIndex | None = None
+) -> Stripped:
+    """Apply ``rules`` to normalized ``text``; with ``index``, a rule is only tried on the lines
+    that have one of its literals.
 
     >>> from cleaner.rules import Rule
     >>> rule = Rule("ad", "line", "ads", (regex.compile("^- ?advertisement ?-$", regex.I),),
@@ -95,7 +106,16 @@ def apply_rules(text: str, rules: list[Rule], timeout: float | None = None) -> S
     lines = [text[a:b] for a, b in spans]
     owner: list[str | None] = [None] * len(lines)
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
-    matcher = _Matcher(timeout)
+    possible: dict[str, set[str]] | None = None
+    by_line: list[set[str]] = []
+    if index is not None:
+        by_line = index.rules_by_line(lines)
+        possible = {}
+        for line, ids in zip(lines, by_line, strict=True):
+            possible.setdefault(line, set()).update(ids)
+        present = set().union(*by_line)
+        rules = [rule for rule in rules if not rule.needs or rule.id in present]  # most rules go here
+    matcher = _Matcher(timeout, possible)
     captured: dict[str, str] = {}
     by_kind: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -107,6 +127,8 @@ def apply_rules(text: str, rules: list[Rule], timeout: float | None = None) -> S
         for paragraph in _paragraphs(nonblank):
             if all(owner[i] is None for i in paragraph):
                 joined = " ".join(lines[i] for i in paragraph)
+                if possible is not None:
+                    possible[joined] = possible.get(joined, set()).union(*(by_line[i] for i in paragraph))
                 found = matcher.search(rule, joined)
                 if found:
                     _capture(found, captured)
@@ -186,9 +208,7 @@ def _apply_tail(
             continue
         rest = nonblank[position + 1 :]
         if all(
-            owner[j] is not None
-            or len(_WORD.findall(lines[j])) <= (rule.max_words or 12)
-            or matcher.search(rule, lines[j])
+            owner[j] is not None or matcher.words(lines[j]) <= (rule.max_words or 12) or matcher.search(rule, lines[j])
             for j in rest
         ):
             for j in [i, *rest]:
@@ -226,7 +246,11 @@ def _inline_edits(
     edits: list[tuple[int, int, str, str]] = []
     # one search over the whole text tells which inline rules can fire at all (most never do)
     text = "\n".join(lines)
-    rules = [rule for rule in rules if any(p.search(text) for p in rule.screens or rule.patterns)]
+    rules = [
+        rule
+        for rule in rules
+        if (rule.needs and matcher.possible is not None) or any(p.search(text) for p in rule.screens or rule.patterns)
+    ]
     if not rules:
         return edits
     for (offset, _), line, rule_id in zip(spans, lines, owner, strict=True):
@@ -290,7 +314,7 @@ def strip_boilerplate(
     doc: Document, rules: Rules, timeout: float | None = None, max_removed_share: float = 1.0
 ) -> Document:
     """The boilerplate stage: apply the rules that fit the document, and record each removal."""
-    result = apply_rules(doc.text, rules.for_text(_scope(doc)), timeout)
+    result = apply_rules(doc.text, rules.for_text(_scope(doc)), timeout, rules.index)
     metadata: dict[str, Any] = dict(doc.metadata)
     for key, value in result.captured.items():
         metadata.setdefault(key, value)

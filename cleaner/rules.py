@@ -20,9 +20,11 @@ stops a run before it starts, with a `RuleError` naming the file and the rule.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from typing import Any
 import regex
 
 from .errors import RuleError
+from .words import count_words
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +61,7 @@ _RULE_KEYS = {
 }
 _KIND_KEYS = {"inline": {"replace"}, "header": {"max_lines"}, "tail": {"within"}}
 _NO_MAX_WORDS = {"inline", "header"}
-_WORD = regex.compile(r"\w+")
 _ID = regex.compile(r"[a-z0-9][a-z0-9._-]*")
-
-
-def count_words(text: str) -> int:
-    """Words as rules count them (``max_words``).
-
-    >>> count_words("Read more: it's here")
-    5
-    """
-    return len(_WORD.findall(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +85,10 @@ class Rule:
     #: Lines (or paragraphs) longer than this many words are never removed by the rule; for a
     #: tail rule, the longest line it accepts after its marker. ``None``: no limit (tail: 12).
     max_words: int | None = None
+    #: The rule can only match a text that contains one of these (case-folded); worked out from
+    #: its patterns when loaded, so that a document without any of them skips the rule. Empty
+    #: when no such list could be worked out: the rule is always tried.
+    needs: tuple[str, ...] = ()
 
     def search(self, text: str, timeout: float | None = None, words: int | None = None) -> regex.Match[str] | None:
         """The first match of any of the rule's patterns in ``text`` (if not too long for the rule).
@@ -118,9 +115,15 @@ class RuleSet:
     why: str
     when: regex.Pattern[str] | None
     rules: tuple[Rule, ...]
+    #: literals one of which the ``when`` pattern needs, as `Rule.needs`
+    when_needs: tuple[str, ...] = ()
 
-    def applies_to(self, text: str) -> bool:
-        return self.when is None or self.when.search(text) is not None
+    def applies_to(self, text: str, folded: str | None = None) -> bool:
+        if self.when is None:
+            return True
+        if self.when_needs and folded is not None and not any(literal in folded for literal in self.when_needs):
+            return False
+        return self.when.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,8 @@ class Rules:
 
     sets: tuple[RuleSet, ...] = ()
     folder: str = ""
+    #: which rules could match which line, from their literals (`load_rules` builds it)
+    index: LiteralIndex | None = field(default=None, compare=False, repr=False)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return (rule for rule_set in self.sets for rule in rule_set.rules)
@@ -138,7 +143,166 @@ class Rules:
 
     def for_text(self, text: str) -> list[Rule]:
         """The rules that apply to a document with this text (its ``when`` patterns match)."""
-        return [rule for s in self.sets if s.applies_to(text) for rule in s.rules]
+        folded = fold(text)
+        return [rule for s in self.sets if s.applies_to(text, folded) for rule in s.rules]
+
+
+def fold(text: str) -> str:
+    """A text as rules' literals are looked for in it: case-folded, line breaks as spaces (a
+    paragraph rule sees its lines joined by spaces)."""
+    # regex's ignore-case matches i with İ and I with ı, which case-folding alone does not make equal
+    return text.replace("\n", " ").casefold().replace("ı", "i").replace("\u0307", "")
+
+
+# Syntax of the regex module that the standard parser reads differently or not at all: a
+# pattern using any of it gets no literals (and is always tried).
+_REGEX_ONLY = regex.compile(r"\\[XKGLNQEhH]|\(\?[|VrfebpwLu]|\[\[|\{[^}]*[a-z<]|\(\?\(")
+# ... except Unicode properties (one character that is no literal, like ".") and word edges
+_PROPERTY = regex.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")
+_WORD_EDGE = regex.compile(r"\\[mM]")
+_MAX_LITERALS = 64
+_MIN_LITERAL = 3
+
+
+def required_literals(sources: list[str]) -> tuple[str, ...]:
+    """Strings one of which any match of any of the patterns ``sources`` contains (case-folded),
+    or () when that cannot be worked out, or one would be shorter than three characters.
+
+    >>> required_literals([r"\\b(?:please|kindly)\\s+help\\b.{0,200}\\b(?:paypal|patreon)"])
+    ('kindly', 'please')
+    >>> required_literals([r"^\\W*(?:Related|More)(?: articles)?:"])
+    ('more', 'related')
+    >>> required_literals([r"^\\W*By\\s+\\p{Lu}"])
+    ()
+    """
+    import re._constants as sre
+    import re._parser as sre_parse
+    import warnings
+
+    found: set[str] = set()
+    for source in sources:
+        # the substitutions skip escaped backslashes' neighbours poorly: a pattern with one gets none
+        if "\\\\" in source:
+            return ()
+        readable = _WORD_EDGE.sub(r"\\b", _PROPERTY.sub(".", source))
+        if _REGEX_ONLY.search(readable):
+            return ()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # "possible nested set" and the like: read differently
+                parsed = sre_parse.parse(readable, 0)
+        except Exception:  # anything the standard parser cannot read gets no literals
+            return ()
+        exact, needed = _literals_of(list(parsed), sre)
+        literals = exact if exact is not None else needed
+        if not literals:
+            return ()
+        found |= literals
+    folded = {fold(literal) for literal in found}
+    if not folded or min(map(len, folded)) < _MIN_LITERAL:
+        return ()
+    # a literal that contains another adds nothing: the shorter one is found wherever it is
+    return tuple(sorted(a for a in folded if not any(b != a and b in a for b in folded)))
+
+
+def _literals_of(items: list[Any], sre: Any) -> tuple[set[str] | None, set[str] | None]:
+    """``(exact, needed)`` of a parsed sequence: every string it can match, when that set is
+    small and known; else a set one of which every match contains (the best found), or None."""
+    run: set[str] | None = {""}
+    exact = True
+    candidates: list[set[str]] = []
+    for op, av in items:
+        item_exact, item_needed = _item_literals(op, av, sre)
+        if item_exact is not None and run is not None and len(run) * len(item_exact) <= _MAX_LITERALS:
+            run = {a + b for a in run for b in item_exact}
+            continue
+        exact = False
+        if run and run != {""}:
+            candidates.append(run)
+        if item_exact is not None and item_exact != {""}:
+            candidates.append(item_exact)
+        elif item_needed:
+            candidates.append(item_needed)
+        run = {""}
+    if exact:
+        return run, None
+    if run and run != {""}:
+        candidates.append(run)
+    if not candidates:
+        return None, None
+    return None, max(candidates, key=lambda c: min(map(len, c)))
+
+
+def _item_literals(op: Any, av: Any, sre: Any) -> tuple[set[str] | None, set[str] | None]:
+    if op is sre.LITERAL:
+        return {chr(av)}, None
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return {""}, None  # zero-width: matches no characters
+    if op is sre.SUBPATTERN:
+        return _literals_of(list(av[-1]), sre)
+    if op is sre.ATOMIC_GROUP:
+        return _literals_of(list(av), sre)
+    if op is sre.BRANCH:
+        branches = [_literals_of(list(branch), sre) for branch in av[1]]
+        if all(e is not None for e, _ in branches):
+            union = set().union(*(e for e, _ in branches if e is not None))
+            if len(union) <= _MAX_LITERALS:
+                return union, None
+        options = [e if e is not None else n for e, n in branches]
+        if all(o and "" not in o for o in options):
+            return None, set().union(*(o for o in options if o))
+        return None, None
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+        low, high, body = av
+        if low < 1:
+            return None, None
+        body_exact, body_needed = _literals_of(list(body), sre)
+        if low == high == 1:
+            return body_exact, body_needed
+        needed = body_exact if body_exact is not None else body_needed
+        return None, (needed if needed and "" not in needed else None)
+    return None, None  # a character class, any character, a back-reference: nothing certain
+
+
+class LiteralIndex:
+    """Which rules could match which lines of a text: the rules that need no literal, and those
+    with one of their literals (`Rule.needs`) in the line. One Aho-Corasick scan of the whole
+    text finds every literal of every rule at once, instead of a regular expression per rule
+    per line.
+    """
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        owners: dict[str, set[str]] = {}
+        for rule in rules:
+            for literal in rule.needs:
+                owners.setdefault(literal, set()).add(rule.id)
+        self._literals = sorted(owners)
+        self._owners = [frozenset(owners[literal]) for literal in self._literals]
+        self._automaton: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:  # the automaton is rebuilt where it is used
+        return {"_literals": self._literals, "_owners": self._owners, "_automaton": None}
+
+    def rules_by_line(self, lines: list[str]) -> list[set[str]]:
+        """For each line, the ids of the rules with a literal in it (a literal that runs over a
+        line break counts for the line where it ends: paragraph rules see lines joined)."""
+        found: list[set[str]] = [set() for _ in lines]
+        if not self._literals or not lines:
+            return found
+        if self._automaton is None:
+            import ahocorasick_rs
+
+            self._automaton = ahocorasick_rs.AhoCorasick(
+                self._literals, implementation=ahocorasick_rs.Implementation.DFA
+            )
+        folded = [fold(line) for line in lines]
+        starts, position = [], 0
+        for line in folded:
+            starts.append(position)
+            position += len(line) + 1
+        for literal, _, end in self._automaton.find_matches_as_indexes(" ".join(folded), overlapping=True):
+            found[bisect.bisect_right(starts, end - 1) - 1] |= self._owners[literal]
+        return found
 
 
 def default_rules_dir() -> Path:
@@ -165,7 +329,8 @@ def load_rules(folder: Path | str | None = None) -> Rules:
                 raise RuleError(f"{rule.file}: rule '{rule.id}': duplicate id (also in {seen[rule.id]})")
             seen[rule.id] = rule.file
     log.debug("loaded %d rules from %d files in %s", len(seen), len(sets), folder)
-    return Rules(sets=sets, folder=str(folder.resolve()))
+    rules = [rule for rule_set in sets for rule in rule_set.rules]
+    return Rules(sets=sets, folder=str(folder.resolve()), index=LiteralIndex(rules))
 
 
 def load_rule_file(path: Path) -> RuleSet:
@@ -204,6 +369,7 @@ def load_rule_file(path: Path) -> RuleSet:
         why=_string(header.get("why", ""), where, "[set] why"),
         when=None if when is None else _compile(_string(when, where, "[set] when"), where, "[set] when", True),
         rules=tuple(rules),
+        when_needs=() if when is None else required_literals([when]),
     )
 
 
@@ -251,6 +417,9 @@ def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
             options["combined"] = (regex.compile(joined, patterns[0].flags),)
         except regex.error:
             pass  # keep them separate
+    needs = required_literals(sources)
+    if needs and all(any(literal in fold(example) for literal in needs) for example in remove):
+        options["needs"] = needs
     if kind == "inline":
         options["screens"] = tuple(regex.compile(p.pattern, p.flags | regex.MULTILINE) for p in patterns)
     return Rule(

@@ -120,3 +120,96 @@ def test_shipped_rules_leave_real_web_sentences_alone(rules):
         text = normalize_text(json.loads(line)["text"])
         removed = apply_rules(text, list(rules)).removals
         assert not removed, (text, removed)
+
+
+LITERAL_CASES = {
+    "one word": ([r"\bplease\s+help"], ("please",)),
+    "alternatives": ([r"\b(?:paypal|patreon)\b"], ("patreon", "paypal")),
+    "longest certain run": ([r"colou?r scheme"], ("r scheme",)),
+    "a property is one character": ([r"\p{Lu}ondon calling"], ("ondon calling",)),
+    "patterns of a rule add up": ([r"(?i:Newsletter)", "sign up"], ("newsletter", "sign up")),
+    "case folded": ([r"İSTANBUL"], ("istanbul",)),
+    "a shorter literal covers a longer one": ([r"advertisement|\(advertisement\)"], ("advertisement",)),
+    "too short to help": ([r"^\W*By\s+\p{Lu}\w+"], ()),
+    "one pattern without literals": ([r"subscribe", r"\d+:\d+"], ()),
+    "optional only": ([r"(?:newsletter)?\d+"], ()),
+    "fuzzy matching": ([r"(?:paypal){e<=1}"], ()),
+    "posix class": ([r"[[:alpha:]]+ment"], ()),
+    "escaped backslash": ([r"a\\\\b literal"], ()),
+}
+
+
+@pytest.mark.parametrize("case", LITERAL_CASES, ids=list(LITERAL_CASES))
+def test_required_literals(case):
+    from cleaner.rules import required_literals
+
+    sources, expected = LITERAL_CASES[case]
+    assert required_literals(sources) == expected
+
+
+def test_most_shipped_rules_have_literals_and_their_examples_contain_them(rules):
+    from cleaner.rules import fold
+
+    with_literals = [rule for rule in rules if rule.needs]
+    assert len(with_literals) >= len(list(rules)) // 2
+    for rule in with_literals:
+        for example in rule.remove:
+            assert any(literal in fold(example) for literal in rule.needs), (rule.id, example)
+
+
+def test_folding_makes_equal_what_ignore_case_matches():
+    """A literal found case-insensitively by the regex module is found in the folded text."""
+    import regex
+
+    from cleaner.rules import fold
+
+    chars = [chr(c) for r in (range(0x41, 0x250), range(0x370, 0x530), range(0x1E00, 0x2000)) for c in r]
+    chars += list("ıİſKÅẞßΣσςθϑµ")
+    for c in chars:
+        pattern = regex.compile(regex.escape(c), regex.IGNORECASE)
+        for d in {c.lower(), c.upper(), c.casefold(), c.title(), *"ıİIiſsKkÅåẞßΣσςθϑµμ"}:
+            if len(d) == 1 and pattern.fullmatch(d):
+                assert fold(d) == fold(c), (c, d)
+
+
+def _stripped(result):
+    return result.text, result.removals, result.captured
+
+
+def test_the_literal_index_changes_nothing_but_the_time(rules):
+    """Trying each rule only on the lines that hold one of its literals removes exactly what
+    trying every rule on every line removes: on every example, and on examples glued to real text."""
+    import json
+    import random
+    from pathlib import Path
+
+    from cleaner.boilerplate import apply_rules
+    from cleaner.normalize import normalize_text
+
+    sample = Path(__file__).parent / "data" / "langid_sample.jsonl"
+    real = [normalize_text(json.loads(line)["text"]) for line in sample.read_text(encoding="utf-8").splitlines()]
+    examples = [example for rule in rules for example in (*rule.remove, *rule.keep)]
+    chance = random.Random(7)
+    texts = examples + [
+        chance.choice(["\n", "\n\n", " "]).join([chance.choice(real), chance.choice(examples), chance.choice(real)])
+        for _ in range(400)
+    ]
+    everything = list(rules)
+    for text in texts:
+        assert _stripped(apply_rules(text, everything, 1.0, rules.index)) == _stripped(
+            apply_rules(text, everything, 1.0)
+        )
+
+
+def test_rules_with_their_index_survive_pickling(rules):
+    """Workers get the rules pickled; the index's automaton is rebuilt there."""
+    import pickle
+
+    from cleaner.boilerplate import apply_rules
+
+    copy = pickle.loads(pickle.dumps(rules))
+    text = "A story.\n\nPlease support our work with a donation via PayPal.\n\nThe end."
+    assert _stripped(apply_rules(text, list(copy), 1.0, copy.index)) == _stripped(
+        apply_rules(text, list(rules), 1.0, rules.index)
+    )
+    assert apply_rules(text, list(copy), 1.0, copy.index).removals
