@@ -187,7 +187,7 @@ class FastTextDetector:
             return None
         # fastText reads text in capitals as Japanese: lower it when most words are in capitals
         words = text.split()
-        if sum(word.isupper() for word in words) > 0.8 * len(words):
+        if sum(map(str.isupper, words)) > 0.8 * len(words):
             text = text.lower()
         (best,) = self._detector.detect(text, model="lite", k=1)
         return _short_code(str(best["lang"])), round(float(best["score"]), 4)
