@@ -17,7 +17,7 @@ import regex
 from .document import Document, Removal
 from .normalize import tidy_whitespace
 from .rules import LiteralIndex, Rule, Rules
-from .words import count_words
+from .words import count_words, count_words_per_line
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ class _Matcher:
         self._words: dict[str, int] = {}  # every rule asks a line's length: count it once
         #: for each line (or joined paragraph), the rules with one of their literals in it
         self.possible = possible
+
+    def count_lines(self, lines: list[str], counts: list[int]) -> None:
+        """Take the word counts of ``lines`` at once (one pass over a text instead of one per line)."""
+        self._words.update(zip(lines, counts, strict=True))
 
     def could_match(self, rule: Rule, text: str) -> bool:
         if not rule.needs or self.possible is None:
@@ -116,6 +120,7 @@ def apply_rules(
         present = set().union(*by_line)
         rules = [rule for rule in rules if not rule.needs or rule.id in present]  # most rules go here
     matcher = _Matcher(timeout, possible)
+    matcher.count_lines(lines, count_words_per_line(text))
     captured: dict[str, str] = {}
     by_kind: dict[str, list[Rule]] = {}
     for rule in rules:

@@ -108,8 +108,9 @@ def _signature(hashes: np.ndarray, num_perm: int) -> bytes:
         return np.full(num_perm, np.iinfo(np.uint32).max, dtype=_DTYPE).tobytes()
     a, b = _permutations(num_perm)
     with np.errstate(over="ignore"):
-        values = (_fmix32(hashes).reshape(-1, 1) * a + b).min(axis=0)
-    return values.astype(_DTYPE).tobytes()
+        values = np.multiply(_fmix32(hashes).reshape(-1, 1), a)  # one shingles x slots array, reused
+        np.add(values, b, out=values)
+    return values.min(axis=0).astype(_DTYPE).tobytes()
 
 
 def signature_array(signature: bytes) -> np.ndarray:

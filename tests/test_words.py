@@ -32,3 +32,10 @@ def test_canonical_words_fold_case_and_compatibility_forms(text):
 
 def test_canonical_words_ignore_punctuation_and_case():
     assert canonical_words("The ARMY’s “attack”") == canonical_words("the army's attack")
+
+
+@pytest.mark.parametrize("text", TEXTS + ["\n".join(TEXTS), "a\n\nb c\n", "\n"])
+def test_words_per_line_are_each_line_s_count(text):
+    from cleaner.words import count_words_per_line
+
+    assert count_words_per_line(text) == [len(_WORD.findall(line)) for line in text.split("\n")]
