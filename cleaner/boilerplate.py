@@ -16,7 +16,7 @@ import regex
 
 from .document import Document, Removal
 from .normalize import tidy_whitespace
-from .rules import LiteralIndex, Rule, Rules
+from .rules import LiteralIndex, Rule, Rules, fold
 from .words import count_words, count_words_per_line
 
 log = logging.getLogger(__name__)
@@ -95,10 +95,14 @@ def _capture(found: regex.Match[str] | None, captured: dict[str, str]) -> None:
 
 
 def apply_rules(
-    text: str, rules: list[Rule], timeout: float | None = None, index: LiteralIndex | None = None
+    text: str,
+    rules: list[Rule],
+    timeout: float | None = None,
+    index: LiteralIndex | None = None,
+    folded: str | None = None,
 ) -> Stripped:
     """Apply ``rules`` to normalized ``text``; with ``index``, a rule is only tried on the lines
-    that have one of its literals.
+    that have one of its literals (``folded``: ``fold(text, keep_lines=True)``, if known).
 
     >>> from cleaner.rules import Rule
     >>> rule = Rule("ad", "line", "ads", (regex.compile("^- ?advertisement ?-$", regex.I),),
@@ -113,7 +117,7 @@ def apply_rules(
     possible: dict[str, set[str]] | None = None
     by_line: list[set[str]] = []
     if index is not None:
-        by_line = index.rules_by_line(lines)
+        by_line = index.rules_by_line(lines, folded)
         possible = {}
         for line, ids in zip(lines, by_line, strict=True):
             possible.setdefault(line, set()).update(ids)
@@ -143,9 +147,12 @@ def apply_rules(
     for i in nonblank:
         if owner[i] is None:
             words = matcher.words(lines[i])
+            here = by_line[i] if index is not None else None
             for rule in line_rules:
                 if rule.max_words is not None and words > rule.max_words:
                     continue  # the common case for body text, decided before any call
+                if here is not None and rule.needs and rule.id not in here:
+                    continue  # none of its literals in the line (as the matcher would say, sooner)
                 found = matcher.search(rule, lines[i])
                 if found:
                     _capture(found, captured)
@@ -309,17 +316,20 @@ def _assemble(
     return "\n".join(out)
 
 
-def _scope(doc: Document) -> str:
+def _scope(doc: Document) -> list[str]:
     """What a rule set's ``when`` pattern is matched against: the text and where it came from."""
     extra = [str(doc.metadata.get(key, "")) for key in ("url", "sitename", "hostname")]
-    return "\n".join([doc.text, *filter(None, extra)])
+    return [doc.text, *filter(None, extra)]
 
 
 def strip_boilerplate(
     doc: Document, rules: Rules, timeout: float | None = None, max_removed_share: float = 1.0
 ) -> Document:
     """The boilerplate stage: apply the rules that fit the document, and record each removal."""
-    result = apply_rules(doc.text, rules.for_text(_scope(doc)), timeout, rules.index)
+    scope = _scope(doc)
+    folded = fold(doc.text, keep_lines=True)  # once, for the `when` patterns and the rules' literals
+    applicable = rules.for_text("\n".join(scope), " ".join([folded, *map(fold, scope[1:])]).replace("\n", " "))
+    result = apply_rules(doc.text, applicable, timeout, rules.index, folded)
     metadata: dict[str, Any] = dict(doc.metadata)
     for key, value in result.captured.items():
         metadata.setdefault(key, value)

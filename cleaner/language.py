@@ -199,15 +199,20 @@ class FastTextDetector:
         text = text.strip()
         if not _LETTER.search(text):
             return None
-        # fastText reads text in capitals as Japanese: lower it when most words are in capitals
-        words = text.split()
-        if sum(map(str.isupper, words)) > 0.8 * len(words):
+        # fastText reads text in capitals as Japanese: lower it when it is all, or mostly, in
+        # capitals (counted only when it opens in capitals: most text does not)
+        if text.isupper() or (text[:24].isupper() and _mostly_capitals(text)):
             text = text.lower()
         if self._model is None:
             (best,) = self._detector.detect(text, model="lite", k=1)
             return _short_code(str(best["lang"])), round(float(best["score"]), 4)
         labels, probs = self._model.predict(text, k=1)
         return _short_code(labels[0].removeprefix("__label__")), round(float(probs[0]), 4)
+
+
+def _mostly_capitals(text: str) -> bool:
+    words = text.split()
+    return sum(map(str.isupper, words)) > 0.8 * len(words)
 
 
 _FACTORIES: dict[str, Callable[[], LanguageDetector]] = {

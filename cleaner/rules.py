@@ -141,21 +141,22 @@ class Rules:
     def __len__(self) -> int:
         return sum(len(s.rules) for s in self.sets)
 
-    def for_text(self, text: str) -> list[Rule]:
-        """The rules that apply to a document with this text (its ``when`` patterns match)."""
-        folded = fold(text)
+    def for_text(self, text: str, folded: str | None = None) -> list[Rule]:
+        """The rules that apply to a document with this text (its ``when`` patterns match);
+        ``folded`` is ``fold(text)`` if the caller has it."""
+        folded = fold(text) if folded is None else folded
         return [rule for s in self.sets if s.applies_to(text, folded) for rule in s.rules]
 
 
-def fold(text: str) -> str:
+def fold(text: str, keep_lines: bool = False) -> str:
     """A text as rules' literals are looked for in it: case-folded, line breaks as spaces (a
-    paragraph rule sees its lines joined by spaces)."""
-    return _fold_keeping_lines(text).replace("\n", " ")
+    paragraph rule sees its lines joined by spaces) unless ``keep_lines``.
 
-
-def _fold_keeping_lines(text: str) -> str:
+    Folding goes character by character, so folding lines one by one or the text at once is the same.
+    """
     # regex's ignore-case matches i with İ and I with ı, which case-folding alone does not make equal
-    return text.casefold().replace("ı", "i").replace("\u0307", "")
+    folded = text.casefold().replace("ı", "i").replace("\u0307", "")
+    return folded if keep_lines else folded.replace("\n", " ")
 
 
 # Syntax of the regex module that the standard parser reads differently or not at all: a
@@ -287,9 +288,10 @@ class LiteralIndex:
     def __getstate__(self) -> dict[str, Any]:  # the automaton is rebuilt where it is used
         return {"_literals": self._literals, "_owners": self._owners, "_automaton": None}
 
-    def rules_by_line(self, lines: list[str]) -> list[set[str]]:
+    def rules_by_line(self, lines: list[str], folded: str | None = None) -> list[set[str]]:
         """For each line, the ids of the rules with a literal in it (a literal that runs over a
-        line break counts for the line where it ends: paragraph rules see lines joined)."""
+        line break counts for the line where it ends: paragraph rules see lines joined).
+        ``folded`` is ``fold("\\n".join(lines), keep_lines=True)`` if the caller has it."""
         found: list[set[str]] = [set() for _ in lines]
         if not self._literals or not lines:
             return found
@@ -300,7 +302,8 @@ class LiteralIndex:
                 self._literals, implementation=ahocorasick_rs.Implementation.DFA
             )
         # folding works character by character and keeps line breaks: fold once, then split
-        folded = _fold_keeping_lines("\n".join(lines))
+        if folded is None:
+            folded = fold("\n".join(lines), keep_lines=True)
         starts, position = [], 0
         for line in folded.split("\n"):
             starts.append(position)

