@@ -46,7 +46,7 @@ def _ascii(text: str) -> str | None:
 def count_words_per_line(text: str) -> list[int]:
     """`count_words` of each line of ``text``, with one pass over the text instead of one per line.
 
-    >>> count_words_per_line("Read more: it's here\n\none—two")
+    >>> count_words_per_line("Read more: it's here\\n\\none—two")
     [5, 0, 2]
     """
     ascii_text = _ascii(text)

@@ -34,7 +34,7 @@ def test_canonical_words_ignore_punctuation_and_case():
     assert canonical_words("The ARMY’s “attack”") == canonical_words("the army's attack")
 
 
-@pytest.mark.parametrize("text", TEXTS + ["\n".join(TEXTS), "a\n\nb c\n", "\n"])
+@pytest.mark.parametrize("text", [*TEXTS, "\n".join(TEXTS), "a\n\nb c\n", "\n"])
 def test_words_per_line_are_each_line_s_count(text):
     from cleaner.words import count_words_per_line
 
