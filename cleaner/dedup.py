@@ -50,10 +50,11 @@ def shingle_hashes(words: Sequence[str], ngram: int) -> np.ndarray:
     width = min(ngram, len(words))
     count = len(words) - width + 1
     combined = hashed[:count].copy()
-    with np.errstate(over="ignore"):
-        for offset in range(1, width):
-            combined = combined * _COMBINE + hashed[offset : offset + count]
-        return (_fmix64(combined) >> np.uint64(32)).astype(np.uint32)
+    # integer arithmetic on arrays wraps silently (only numpy scalars warn): no errstate needed,
+    # and entering one costs more than these operations on a short text
+    for offset in range(1, width):
+        combined = combined * _COMBINE + hashed[offset : offset + count]
+    return (_fmix64(combined) >> np.uint64(32)).astype(np.uint32)
 
 
 def shingle_hash(shingle: bytes) -> int:
@@ -70,12 +71,11 @@ def shingle_hash(shingle: bytes) -> int:
 
 def _fmix64(hv: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer: every bit of the combined word hashes moves the high half."""
-    with np.errstate(over="ignore"):
-        hv = hv ^ (hv >> np.uint64(33))
-        hv = hv * np.uint64(0xFF51AFD7ED558CCD)
-        hv = hv ^ (hv >> np.uint64(33))
-        hv = hv * np.uint64(0xC4CEB9FE1A85EC53)
-        return hv ^ (hv >> np.uint64(33))
+    hv = hv ^ (hv >> np.uint64(33))
+    hv = hv * np.uint64(0xFF51AFD7ED558CCD)
+    hv = hv ^ (hv >> np.uint64(33))
+    hv = hv * np.uint64(0xC4CEB9FE1A85EC53)
+    return hv ^ (hv >> np.uint64(33))
 
 
 @functools.lru_cache(maxsize=8)
@@ -107,9 +107,8 @@ def _signature(hashes: np.ndarray, num_perm: int) -> bytes:
     if hashes.size == 0:
         return np.full(num_perm, np.iinfo(np.uint32).max, dtype=_DTYPE).tobytes()
     a, b = _permutations(num_perm)
-    with np.errstate(over="ignore"):
-        values = np.multiply(_fmix32(hashes).reshape(-1, 1), a)  # one shingles x slots array, reused
-        np.add(values, b, out=values)
+    values = np.multiply(_fmix32(hashes).reshape(-1, 1), a)  # one shingles x slots array, reused
+    np.add(values, b, out=values)
     return values.min(axis=0).astype(_DTYPE).tobytes()
 
 
