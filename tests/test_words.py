@@ -3,8 +3,10 @@
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cleaner.words import _TYPOGRAPHY, _WORD, canonical_words, count_words, words
+from cleaner.words import _TYPOGRAPHY, _WORD, canonical_words, count_words, count_words_per_line, words
 
 TEXTS = [
     "Plain ASCII: it's 3 o'clock, x_y & z-w!",
@@ -14,6 +16,8 @@ TEXTS = [
     "“Quoted” — the army’s ‘attack’… «guillemets» „so“ no\u00a0break",
     "हिन्दी में समाचार",  # combining vowel signs are part of the word
     "tab\tand\x1fcontrol\x00chars",
+    "lone \ud800 surrogate and a\u0301b combining, © 2024 € 5 × 3",
+    "line\u2028separator\x85next",
     "",
 ]
 
@@ -36,6 +40,10 @@ def test_canonical_words_ignore_punctuation_and_case():
 
 @pytest.mark.parametrize("text", [*TEXTS, "\n".join(TEXTS), "a\n\nb c\n", "\n"])
 def test_words_per_line_are_each_line_s_count(text):
-    from cleaner.words import count_words_per_line
+    assert count_words_per_line(text) == [len(_WORD.findall(line)) for line in text.split("\n")]
 
+
+@given(st.text())
+def test_any_text_has_the_pattern_s_words(text):
+    assert words(text) == _WORD.findall(text)
     assert count_words_per_line(text) == [len(_WORD.findall(line)) for line in text.split("\n")]
