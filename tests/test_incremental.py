@@ -113,3 +113,16 @@ def test_a_duplicate_whose_original_changed_is_judged_again(corpus, seed_texts):
     report = run_clean(raw, out, rules=ROOT / "rules")
     assert rows(out)["copy"]["status"] == "kept"
     assert report["incremental"]["cleaned_files"] == 1
+
+
+def test_an_index_from_another_schema_is_rebuilt_not_mixed_in(corpus, monkeypatch):
+    """Signatures from another shingle hashing (schema 1) cannot be compared with today's."""
+    from cleaner import index as index_module
+
+    raw, out = corpus
+    monkeypatch.setattr(index_module, "SCHEMA_VERSION", index_module.SCHEMA_VERSION - 1)
+    report = run_clean(raw, out, rules=ROOT / "rules")
+    assert report["incremental"]["reused_files"] == 0
+    monkeypatch.undo()
+    assert run_clean(raw, out, rules=ROOT / "rules")["incremental"]["reused_files"] == 0
+    assert run_clean(raw, out, rules=ROOT / "rules")["incremental"]["reused_files"] == 5
