@@ -256,7 +256,7 @@ def _inline_edits(
 ) -> list[tuple[int, int, str, str]]:
     """Non-overlapping ``(start, end, replacement, rule id)`` edits in kept lines, by position."""
     edits: list[tuple[int, int, str, str]] = []
-    # one search over the whole text tells which inline rules can fire at all (most never do)
+    # which inline rules can fire at all (most never do): the literal index says, or one search of the text
     text = "\n".join(lines)
     rules = [
         rule
