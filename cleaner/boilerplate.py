@@ -69,6 +69,17 @@ class _Matcher:
             self.failed.append(rule.id)
             return None
 
+    def screen(self, rule: Rule, text: str) -> bool:
+        """Whether an inline rule can match anywhere in ``text`` (one search of the whole text)."""
+        if rule.id in self.failed:
+            return False
+        try:
+            return any(p.search(text, timeout=self.timeout) for p in rule.screens or rule.patterns)
+        except TimeoutError:
+            log.warning("rule %s timed out after %ss and was skipped for this document", rule.id, self.timeout)
+            self.failed.append(rule.id)
+            return False
+
     def finditer(self, rule: Rule, text: str) -> Iterable[regex.Match[str]]:
         if rule.id in self.failed or not self.could_match(rule, text):
             return []
@@ -258,11 +269,7 @@ def _inline_edits(
     edits: list[tuple[int, int, str, str]] = []
     # which inline rules can fire at all (most never do): the literal index says, or one search of the text
     text = "\n".join(lines)
-    rules = [
-        rule
-        for rule in rules
-        if (rule.needs and matcher.possible is not None) or any(p.search(text) for p in rule.screens or rule.patterns)
-    ]
+    rules = [rule for rule in rules if (rule.needs and matcher.possible is not None) or matcher.screen(rule, text)]
     if not rules:
         return edits
     for (offset, _), line, rule_id in zip(spans, lines, owner, strict=True):
@@ -328,12 +335,15 @@ def strip_boilerplate(
     """The boilerplate stage: apply the rules that fit the document, and record each removal."""
     scope = _scope(doc)
     folded = fold(doc.text, keep_lines=True)  # once, for the `when` patterns and the rules' literals
-    applicable = rules.for_text("\n".join(scope), " ".join([folded, *map(fold, scope[1:])]).replace("\n", " "))
+    failed_sets: list[str] = []
+    applicable = rules.for_text(
+        "\n".join(scope), " ".join([folded, *map(fold, scope[1:])]).replace("\n", " "), timeout, failed_sets
+    )
     result = apply_rules(doc.text, applicable, timeout, rules.index, folded)
     metadata: dict[str, Any] = dict(doc.metadata)
     for key, value in result.captured.items():
         metadata.setdefault(key, value)
-    flags = [f"rule-timeout:{rule_id}" for rule_id in result.failures]
+    flags = [f"rule-timeout:{rule_id}" for rule_id in [*failed_sets, *result.failures]]
     removed = sum(r.chars for r in result.removals)
     if doc.text and removed / len(doc.text) > max_removed_share:
         flags.append(f"removed-share:{removed / len(doc.text):.2f}")

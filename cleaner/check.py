@@ -23,7 +23,10 @@ from .read import read_documents
 from .rules import Rules
 
 #: Kinds of finding, in the order a report lists them.
-KINDS = ("error", "duplicate", "language", "empty", "removed-share")
+KINDS = ("error", "duplicate", "language", "empty", "removed-share", "rule-timeout")
+#: Findings that make an addition wrong (they fail a check); the others are warnings worth a look.
+ERRORS = frozenset({"error", "duplicate", "language", "empty"})
+SEVERITIES = ("error", "warning")
 _PREFIX = "+"  # ids of additions, kept apart from the corpus's own ids
 
 
@@ -39,14 +42,26 @@ class Finding:
     duplicate_of: str | None = None
     similarity: float | None = None
 
+    @property
+    def severity(self) -> str:
+        """``error`` (the addition is wrong: a duplicate, unreadable, empty, wrong language) or
+        ``warning`` (worth a look: rules removed much of it, a rule timed out)."""
+        return "error" if self.kind in ERRORS else "warning"
+
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {**{k: getattr(self, k) for k in self.__slots__}, "severity": self.severity}  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     documents: int
     findings: tuple[Finding, ...]
+
+    def fails(self, fail_on: str = "error") -> bool:
+        """Whether the check fails: on any error finding, or with ``fail_on="warning"`` on any finding."""
+        if fail_on not in SEVERITIES:
+            raise InputError(f"--fail-on must be error or warning, got {fail_on!r}")
+        return any(f.severity == "error" or fail_on == "warning" for f in self.findings)
 
 
 def _additions(paths: Sequence[Path]) -> list[tuple[Document, str]]:
@@ -72,7 +87,10 @@ def check(
     if against is not None:
         index = CorpusIndex.open(against / INDEX)
         if index is None:
-            raise InputError(f"no corpus index at {against / INDEX}: run `cleaner clean` into {against} first")
+            raise InputError(
+                f"no usable corpus index at {against / INDEX} (missing or damaged): "
+                f"run `cleaner clean` into {against} again"
+            )
         anchors = [d.candidate(order) for order, d in enumerate(index.kept())]
     additions = _additions(folders)
     where = {doc.id: path for doc, path in additions}
@@ -100,6 +118,9 @@ def check(
         elif doc.status in ("language", "empty", "error"):
             findings.append(Finding(path, line, show, doc.status, doc.reason or doc.status))
         for flag in doc.flags:
+            if flag.startswith("rule-timeout:"):
+                rule = flag.removeprefix("rule-timeout:")
+                findings.append(Finding(path, line, show, "rule-timeout", f"rule {rule} timed out and was skipped"))
             if flag.startswith("removed-share:"):
                 share = float(flag.split(":")[1])
                 findings.append(
@@ -134,15 +155,20 @@ def as_github(result: CheckResult) -> str:
         place = f"file={escape(f.path).replace(',', '%2C').replace(':', '%3A')}"
         if f.line:
             place += f",line={f.line}"
-        lines.append(f"::error {place},title=cleaner {f.kind}::{escape(f.message)}")
+        lines.append(f"::{f.severity} {place},title=cleaner {f.kind}::{escape(f.message)}")
     return "\n".join(lines)
 
 
 def as_table(result: CheckResult) -> str:
+    checked = f"{result.documents} document{'s' if result.documents != 1 else ''} checked"
     if not result.findings:
-        return f"{result.documents} documents checked: no findings"
-    rows = [(f"{f.path}" + (f":{f.line}" if f.line else ""), f.kind, f.message) for f in result.findings]
-    width = [max(len(r[i]) for r in rows) for i in range(2)]
-    lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
-    lines.append(f"{result.documents} documents checked: {len(result.findings)} findings")
+        return f"{checked}: no findings"
+    rows = [(f"{f.path}" + (f":{f.line}" if f.line else ""), f.severity, f.kind, f.message) for f in result.findings]
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c:<{width[2]}}  {d}" for a, b, c, d in rows]
+    errors = sum(f.severity == "error" for f in result.findings)
+    warnings = len(result.findings) - errors
+    lines.append(
+        f"{checked}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    )
     return "\n".join(lines)

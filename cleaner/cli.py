@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -18,7 +19,7 @@ import typer
 
 from . import __version__
 from .config import Settings, load_config
-from .errors import CleanerError, InputError, RuleError
+from .errors import CleanerError, InputError, OutputError, RuleError
 from .read import read_documents
 from .report import summary
 from .rule_tests import test_rules
@@ -28,6 +29,27 @@ from .suggest import suggest_rules
 from .write import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BUG = 70  # sysexits' EX_SOFTWARE: an internal error (a bug), said in one line
+_ERRORS_SHOWN = 10
+
+
+def _flags_without_placeholder() -> None:
+    """On/off options take no value: show none in the help (typer's rich help prints ``<bool>``)."""
+    from typer import core
+
+    shown = getattr(core.TyperOption, "display_type_rich", None)
+    if shown is None:
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return shown(self, ctx)  # type: ignore[no-any-return]
+
+    core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_placeholder()
 
 app = typer.Typer(
     help="Turn a folder of raw news articles into a clean, normalized, deduplicated corpus.",
@@ -68,16 +90,34 @@ def handles_errors(command: F) -> F:
         except CleanerError as exc:
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:
-            raise _fail("interrupted; the output folder was left as it was", 130) from None
+            raise _fail(f"interrupted; {_output_state()}", 130) from None
         except _Terminated:
-            raise _fail("terminated; the output folder was left as it was", 143) from None
+            raise _fail(f"terminated; {_output_state()}", 143) from None
         except BrokenPipeError:
             # the reader went away (| head): stop quietly, and let no later flush complain
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _silence_stdout()
             raise typer.Exit(EXIT_OK) from None
+        except OSError as exc:  # the disk, the terminal or a pipe failed under us
+            if exc.filename is None and (exc.errno in (errno.ENOSPC, errno.EIO) or exc.errno is None):
+                _silence_stdout()  # most likely standard output (> /dev/full): no second complaint at exit
+            where = f": {exc.filename}" if exc.filename else ""
+            raise _fail(f"{exc.strerror or exc}{where}") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _output_state() -> str:
+    from .write import REPLACED
+
+    if REPLACED:
+        return "the output folder had already been written in full"
+    return "the output folder was left as it was"
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _version(value: bool) -> None:
@@ -150,7 +190,7 @@ _DEFAULTS = Settings()
 
 
 def _configured(config: dict[str, Any]) -> Settings:
-    """The defaults with a configuration file's values over them."""
+    """The defaults with a configuration file's values over them (checked when it was loaded)."""
     return _DEFAULTS.with_overrides(**{k: v for k, v in config.items() if k in Settings.__dataclass_fields__})
 
 
@@ -266,11 +306,12 @@ def clean(
         Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
     ] = None,
     output_format: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--format",
             show_default=False,
-            help="Also write the corpus as parquet (corpus.parquet) or txt (one file per document, txt/).",
+            help="Also write the corpus as parquet (corpus.parquet) or txt (one file per document, txt/); "
+            "give it twice for both.",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
@@ -290,7 +331,7 @@ def clean(
         ngram=ngram,
         lang=lang,
         max_removed_share=max_removed_share,
-        strict=strict,
+        strict=strict or None,
         lang_backend=lang_backend,
         lang_chars=lang_chars,
         min_lang_prob=min_lang_prob,
@@ -299,26 +340,62 @@ def clean(
         containment=containment,
     )
     rules_dir = _resolve_rules(rules, config)
-    output_format = output_format or config.get("format") or "jsonl"
+    configured_format = config.get("format") or ["jsonl"]
+    formats = tuple(output_format or ([configured_format] if isinstance(configured_format, str) else configured_format))
     if engine not in ("local", "dask"):
         raise InputError(f"unknown engine {engine!r} (expected local or dask)")
-    if output_format not in FORMATS:
-        raise InputError(f"unknown format {output_format!r} (expected {', '.join(FORMATS)})")
+    for name in formats:
+        if name not in FORMATS:
+            raise InputError(f"unknown format {name!r} (expected {', '.join(FORMATS)})")
+    if manifest is not None:
+        _check_manifest_path(manifest, raw, out)
     if str(out) == "-":
+        if set(formats) - {"jsonl"}:
+            raise InputError("--format parquet or txt needs an output folder, not '-' (standard output is JSONL)")
         _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)
         return
     if str(raw) == "-":
-        spool = Path(tempfile.mkdtemp(prefix="cleaner-stdin-"))
+        from .write import leftovers
+
+        spool_parent = Path(tempfile.gettempdir())
+        for leftover, _ in leftovers(spool_parent, "cleaner-"):
+            shutil.rmtree(leftover, ignore_errors=True)  # a run that died left its copy of stdin
         try:
-            with open(spool / "stdin.jsonl", "wb") as handle:
-                shutil.copyfileobj(sys.stdin.buffer, handle)
-            _clean_folder(
-                spool, out, settings, rules_dir, full, quiet, strict, output_format, workers, engine, scheduler
-            )
+            spool = Path(tempfile.mkdtemp(prefix=f"cleaner-stdin-{os.getpid()}-"))
+        except OSError as exc:
+            raise OutputError(f"cannot make a temporary folder for standard input: {exc.strerror or exc}") from exc
+        try:
+            try:
+                with open(spool / "stdin.jsonl", "wb") as handle:
+                    shutil.copyfileobj(sys.stdin.buffer, handle)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot keep standard input in the temporary folder {spool}: {exc.strerror or exc}"
+                ) from exc
+            _clean_folder(spool, out, settings, rules_dir, full, quiet, formats, workers, engine, scheduler)
         finally:
             shutil.rmtree(spool, ignore_errors=True)
         return
-    _clean_folder(raw, out, settings, rules_dir, full, quiet, strict, output_format, workers, engine, scheduler)
+    _clean_folder(raw, out, settings, rules_dir, full, quiet, formats, workers, engine, scheduler)
+
+
+def _check_manifest_path(manifest: Path, raw: Path, out: Path) -> None:
+    """``--manifest`` goes with OUT '-' only, and never over an input or into RAW."""
+    if str(out) != "-":
+        raise InputError(
+            f"--manifest is for OUT '-' (standard output); with a folder, the manifest is {out}/manifest.jsonl"
+        )
+    target = manifest.resolve()
+    if manifest.is_dir():
+        raise InputError(f"--manifest {manifest} is a folder; give a file name")
+    if str(raw) == "-":
+        with contextlib.suppress(OSError):
+            if manifest.exists() and os.path.samestat(os.fstat(sys.stdin.fileno()), os.stat(manifest)):
+                raise InputError(f"--manifest {manifest} is the input being read on standard input")
+        return
+    source = raw.resolve()
+    if target == source or source in target.parents:
+        raise InputError(f"--manifest {manifest} is inside the input {raw}, which is never written to")
 
 
 def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: Path | None, quiet: bool) -> None:
@@ -333,14 +410,26 @@ def _clean_to_stdout(raw: Path, settings: Settings, rules_dir: Path, manifest: P
     else:
         docs = read_documents(raw)
     pipeline = Pipeline(settings, load_rules(rules_dir))
-    handle = open(manifest, "w", encoding="utf-8") if manifest else None  # noqa: SIM115 (closed below)
     try:
-        counts = clean_to_stream(docs, pipeline, sys.stdout.write, handle, flush=sys.stdout.flush)
+        handle = open(manifest, "w", encoding="utf-8") if manifest else None  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise OutputError(f"cannot write the manifest {manifest}: {exc.strerror or exc}") from exc
+    errors: list[str] = []
+    try:
+        counts = clean_to_stream(docs, pipeline, sys.stdout.write, handle, flush=sys.stdout.flush, errors=errors)
     finally:
         if handle:
             handle.close()
     if not quiet:
         typer.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no documents", err=True)
+        for reason in errors[:_ERRORS_SHOWN]:
+            typer.echo(f"  error: {reason}", err=True)
+        if len(errors) > _ERRORS_SHOWN:
+            typer.echo(f"  ... and {len(errors) - _ERRORS_SHOWN} more (see the manifest)", err=True)
+        if errors and str(raw) == "-":
+            typer.echo('  standard input must be JSONL: one {"id": ..., "text": ...} object per line', err=True)
+    if settings.strict and errors:
+        raise _fail(f"{len(errors)} document(s) could not be read (--strict)", EXIT_FINDINGS)
 
 
 def _clean_folder(
@@ -350,8 +439,7 @@ def _clean_folder(
     rules_dir: Path,
     full: bool,
     quiet: bool,
-    strict: bool,
-    output_format: str = "jsonl",
+    formats: tuple[str, ...] = ("jsonl",),
     workers: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
@@ -364,20 +452,22 @@ def _clean_folder(
             rules=rules_dir,
             progress=progress,
             full=full,
-            output_format=output_format,
+            output_format=formats,
             workers=workers,
             engine=engine,
             scheduler=scheduler,
         )
     if not quiet:
         typer.echo(summary(report), err=True)
+        written = ["corpus.jsonl", "manifest.jsonl", "report.json"]
+        written += [{"parquet": "corpus.parquet", "txt": "txt/"}[f] for f in formats if f != "jsonl"]
         typer.echo(
-            f"wrote {out}/ (corpus.jsonl, manifest.jsonl, report.json) with rules from {rules_dir} "
+            f"wrote {out}/ ({', '.join(written)}) with rules from {rules_dir} "
             f"in {report['seconds'].get('total', 0):.1f}s",
             err=True,
         )
     errors = report["by_status"]["error"]
-    if strict and errors:
+    if settings.strict and errors:
         raise _fail(f"{errors} document(s) could not be read (--strict)", EXIT_FINDINGS)
 
 
@@ -495,10 +585,19 @@ def check(
         float | None,
         typer.Option(help="Near-duplicate threshold (default: as the corpus was built).", show_default=False),
     ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on findings of this severity or worse: error (duplicate, unreadable, empty, "
+            "wrong language) or warning (also: rules removed much of a text, a rule timed out).",
+        ),
+    ] = "error",
 ) -> None:
     """Check additions to a corpus: duplicates, wrong language, empty, over-stripped, unreadable.
 
-    Writes nothing. Exit 0 with no findings, 1 with findings, 2 for usage or input errors.
+    Writes nothing. Exit 0 when nothing fails (warnings are shown), 1 with failing findings, 2
+    for usage or input errors.
 
     Example: cleaner check additions/ --against clean --format github
     """
@@ -507,6 +606,8 @@ def check(
     from .explain import run_settings
 
     formats = {"table": as_table, "json": as_json, "github": as_github}
+    if fail_on not in ("error", "warning"):
+        raise InputError(f"--fail-on must be error or warning, got {fail_on!r}")
     if output_format not in formats:
         raise InputError(f"unknown format {output_format!r} (expected table, json or github)")
     if against is not None and not against.is_dir():
@@ -518,7 +619,7 @@ def check(
     text = formats[output_format](result)
     if text:
         typer.echo(text)
-    if result.findings:
+    if result.fails(fail_on):
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -532,10 +633,34 @@ def rules_kinds() -> None:
         typer.echo(f"{kind:<10} {meaning}")
 
 
-def run() -> None:
-    """Console-script entry point."""
+def _is_click(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` is click's exception ``name`` (typer's own copy of click or click itself)."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry point: every way a command can end is an exit code, and every
+    error one line on stderr (usage mistakes too; a bug says so, with -v for its traceback)."""
     try:
-        app()
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:  # Ctrl-C or end of input outside a command's own handling
+        typer.echo("cleaner: error: interrupted", err=True)
+        sys.exit(130)
     except RuleError as exc:  # raised outside a command (should not happen, but never a traceback)
         typer.echo(f"cleaner: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        if _is_click(exc, "NoArgsIsHelpError"):
+            sys.exit(EXIT_USAGE)  # the help was printed
+        if _is_click(exc, "UsageError"):
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"cleaner: error: {exc.format_message()}{hint}", err=True)  # type: ignore[attr-defined]
+            sys.exit(EXIT_USAGE)
+        if _is_click(exc, "ClickException"):
+            typer.echo(f"cleaner: error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+            sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
+        logging.getLogger(__name__).info("internal error", exc_info=True)
+        typer.echo(f"cleaner: internal error: {type(exc).__name__}: {exc} (a bug in cleaner; -v shows where)", err=True)
+        sys.exit(EXIT_BUG)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

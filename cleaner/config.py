@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+
+_LANG_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +64,17 @@ class Settings:
             raise InputError(f"lang_chars must be at least 50, got {self.lang_chars}")
         if not 0.0 <= self.min_lang_prob <= 1.0:
             raise InputError(f"min_lang_prob must be in [0, 1], got {self.min_lang_prob}")
-        from .language import BACKENDS
+        from .language import BACKENDS, supported_languages
 
         if self.lang_backend not in BACKENDS:
             raise InputError(f"unknown language backend {self.lang_backend!r} (expected one of {', '.join(BACKENDS)})")
+        known = supported_languages(self.lang_backend)
+        for code in self.lang:
+            if not isinstance(code, str) or not _LANG_CODE.fullmatch(code) or (known and code not in known):
+                raise InputError(
+                    f"lang: {code!r} is not a language code the {self.lang_backend} backend knows "
+                    f"(ISO 639-1, e.g. en,fr,de{'; it knows ' + ','.join(sorted(known)) if known else ''})"
+                )
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given keys changed; ``None`` values leave a key as it is."""
@@ -81,6 +91,8 @@ class Settings:
                 raise InputError(f"setting {name} must be {expected.__name__}, got {value!r}")
         if isinstance(changes.get("lang"), str):
             changes["lang"] = parse_lang_list(changes["lang"])
+        elif "lang" in changes and not isinstance(changes["lang"], tuple):
+            raise InputError(f"setting lang must be a list of language codes like 'en,fr', got {changes['lang']!r}")
         return replace(self, **changes)
 
 
@@ -115,6 +127,8 @@ def load_config(folder: Path | None = None) -> tuple[dict[str, Any], Path | None
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"{path}: cannot read configuration ({exc})") from exc
+        except RecursionError as exc:
+            raise InputError(f"{path}: cannot read configuration (nested too deeply)") from exc
         table = data.get("tool", {}).get("cleaner") if name == "pyproject.toml" else data
         if table is None:
             continue
@@ -125,7 +139,19 @@ def load_config(folder: Path | None = None) -> tuple[dict[str, Any], Path | None
         unknown = sorted(set(values) - known)
         if unknown:
             raise InputError(f"{path}: unknown key(s) {', '.join(unknown)} (expected {', '.join(sorted(known))})")
-        if isinstance(values.get("lang"), list):
-            values["lang"] = ",".join(values["lang"])
+        lang = values.get("lang")
+        if isinstance(lang, list) and all(isinstance(code, str) for code in lang):
+            values["lang"] = ",".join(lang)
+        if "rules" in values and not isinstance(values["rules"], str):
+            raise InputError(f"{path}: rules must be a folder name (a string), got {values['rules']!r}")
+        formats = values.get("format")
+        if formats is not None and not (
+            isinstance(formats, str) or (isinstance(formats, list) and all(isinstance(f, str) for f in formats))
+        ):
+            raise InputError(f"{path}: format must be a name or a list of names, got {formats!r}")
+        try:
+            Settings().with_overrides(**{k: v for k, v in values.items() if k not in _EXTRA_KEYS})
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from exc
         return values, path
     return {}, None

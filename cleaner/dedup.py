@@ -215,9 +215,24 @@ class _UnionFind:
 
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """datasketch's choice of ``(bands, rows per band)`` for a threshold (false positives and
-    negatives weighted equally), as ``MinHashLSH(threshold, num_perm)`` would use."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
+    negatives weighted equally), as ``MinHashLSH(threshold, num_perm)`` would use; where that
+    is a single band (a threshold near 1 with few permutations), which MinHashLSH refuses, two
+    bands of half the permutations each: a few more candidates, all verified anyway.
+
+    >>> lsh_bands(0.7, 128), lsh_bands(0.99, 128), lsh_bands(0.87, 16)
+    ((14, 9), (2, 64), (2, 8))
+    """
+    from datasketch.lsh import _optimal_param
+
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    if bands < 2:
+        bands, rows = 2, num_perm // 2
+    return bands, rows
+
+
+def lsh_index(threshold: float, num_perm: int) -> MinHashLSH:
+    """datasketch's `MinHashLSH` for these settings, banded as `lsh_bands` says."""
+    return MinHashLSH(num_perm=num_perm, params=lsh_bands(threshold, num_perm))
 
 
 def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -7,8 +7,11 @@ same whatever the engine and the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -51,7 +54,7 @@ class ProcessExecutor:
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         # the function (a pipeline with its compiled rules) goes to each worker once, not per shard
-        pool_options: dict[str, Any] = {"initializer": _install, "initargs": (fn,)}
+        pool_options: dict[str, Any] = {"initializer": _install, "initargs": (fn, os.getpid())}
         pool = ProcessPoolExecutor(max_workers=self.workers, **pool_options)
         pending: deque[Future[R]] = deque()
         finished = False
@@ -64,7 +67,10 @@ class ProcessExecutor:
                 yield pending.popleft().result()
             finished = True
         finally:
-            # interrupted: do not wait for shards in flight, their results are not wanted
+            if not finished:
+                # interrupted: shards in flight are not wanted, and a worker stuck in one (a
+                # pathological pattern) must not keep the process from exiting
+                _terminate_workers(pool)
             pool.shutdown(wait=finished, cancel_futures=True)
 
 
@@ -147,14 +153,45 @@ def _call(fn: Callable[[Any], Any], item: Any) -> Any:
     return fn(item)
 
 
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+
+
 _INSTALLED: list[Callable[[Any], Any]] = []
 
 
-def _install(fn: Callable[[Any], Any]) -> None:
+def _install(fn: Callable[[Any], Any], parent: int) -> None:
     # Ctrl-C and SIGTERM are the parent's to handle: a worker just stops when its parent does
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_parent(parent)
     _INSTALLED[:] = [fn]
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when its parent dies, even by ``kill -9`` (which the parent cannot handle):
+    the kernel's parent-death signal on Linux, and a watch on the parent's pid everywhere."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="cleaner-parent-watch", daemon=True).start()
 
 
 def _call_installed(item: Any) -> Any:

@@ -50,11 +50,19 @@ def manifest_row(out: Path, doc_id: str) -> dict[str, Any]:
     path = out / MANIFEST
     if not path.is_file():
         raise InputError(f"no manifest at {path}: run `cleaner clean` first or pass --out")
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row["id"] == doc_id:
-                return dict(row)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    row = json.loads(line)
+                except (ValueError, RecursionError):
+                    row = None
+                if not isinstance(row, dict) or not isinstance(row.get("id"), str) or "source" not in row:
+                    raise InputError(f"{path} line {number} is not a manifest row (run `cleaner clean` again)")
+                if row["id"] == doc_id:
+                    return dict(row)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the manifest {path}: {getattr(exc, 'strerror', None) or exc}") from exc
     raise InputError(f"no document with id {doc_id!r} in {path}")
 
 
@@ -85,7 +93,7 @@ def _read_document(row: dict[str, Any], raw: Path) -> Document | None:
     source = root / row["source"]
     if not source.exists():
         raise InputError(f"cannot find {row['source']} under {raw} (pass --raw)")
-    return next((d for d in read_file(source, root) if d.line == row["line"]), None)
+    return next((d for d in read_file(source, root) if d.line == row.get("line")), None)
 
 
 def explain(
@@ -155,7 +163,11 @@ def render(explanation: Explanation, color: bool) -> Any:
     if not explanation.text:
         return out
     total = len(explanation.text)
-    out.append(f"removed {len(explanation.spans)} spans, {explanation.removed_chars} of {total} characters\n\n")
+    read = f"; {row['chars_in']} as read" if isinstance(row.get("chars_in"), int) and row["chars_in"] != total else ""
+    out.append(
+        f"removed {len(explanation.spans)} spans, {explanation.removed_chars} of {total} characters "
+        f"(after normalizing{read})\n\n"
+    )
     cursor = 0
     for span in explanation.spans:
         out.append(explanation.text[cursor : span.start])

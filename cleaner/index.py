@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import xxhash
 
 from . import __version__
 from .config import Settings
 from .dedup import Candidate
+from .document import STATUSES
+from .read import open_regular
 from .rules import Rules
+
+log = logging.getLogger(__name__)
 
 INDEX = "index.sqlite"
 SCHEMA_VERSION = 2  # 2: shingle hashes combine word hashes (signatures differ from 1)
@@ -61,7 +67,7 @@ class IndexedDocument:
 def file_digest(path: Path) -> str:
     """A hash of a file's bytes: unchanged content means the file's documents can be reused."""
     digest = xxhash.xxh3_128()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO or a device is refused, never read forever
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -88,6 +94,31 @@ def write_index(path: Path, fingerprint: str, files: dict[str, str], documents: 
     path.chmod(0o644)
 
 
+def _damage(files: dict[Any, Any], documents: dict[Any, IndexedDocument]) -> str | None:
+    """What is wrong with an index read back (edited by hand, or by a broken tool), or None."""
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return "a file row is not text"
+    lengths = set()
+    for doc in documents.values():
+        if not (
+            isinstance(doc.id, str)
+            and isinstance(doc.source, str)
+            and doc.status in STATUSES
+            and isinstance(doc.chars, int)
+            and isinstance(doc.shingles, int)
+            and (doc.signature is None or isinstance(doc.signature, bytes))
+            and (doc.digest is None or isinstance(doc.digest, str))
+        ):
+            return f"the row of {doc.id!r} is not well-formed"
+        if doc.status == "kept":
+            if not doc.signature or len(doc.signature) % 4:
+                return f"kept document {doc.id!r} has no usable signature"
+            lengths.add(len(doc.signature))
+    if len(lengths) > 1:
+        return "signatures of different lengths"
+    return None
+
+
 @dataclass
 class CorpusIndex:
     """An index read back: what the previous run saw and decided."""
@@ -111,7 +142,11 @@ class CorpusIndex:
                 documents = {row[0]: IndexedDocument(*row) for row in rows}
         except sqlite3.Error:
             return None
-        return cls(meta.get("fingerprint", ""), files, documents)
+        damage = _damage(files, documents)
+        if damage:
+            log.warning("the index %s is damaged (%s): not used", path, damage)
+            return None
+        return cls(str(meta.get("fingerprint", "")), files, documents)
 
     def kept(self) -> list[IndexedDocument]:
         return [d for d in self.documents.values() if d.status == "kept" and d.signature]

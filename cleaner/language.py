@@ -19,6 +19,7 @@ Backends, behind `LanguageDetector`:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -54,6 +55,23 @@ class LanguageDetector(Protocol):
     name: str
 
     def detect(self, text: str) -> tuple[str, float] | None: ...
+
+
+@functools.cache
+def supported_languages(backend: str = "langdetect") -> frozenset[str]:
+    """The language codes ``backend`` can answer, as the manifest writes them (ISO 639-1);
+    empty when the backend cannot say without loading its model.
+
+    >>> {"en", "fr", "nb"} <= supported_languages()
+    True
+    """
+    if backend == "fasttext":
+        return frozenset()  # its model lists no labels without loading it: not checked beyond their form
+    import os
+
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    return frozenset(_short_code(name) for name in os.listdir(PROFILES_DIRECTORY))
 
 
 def _short_code(code: str) -> str:

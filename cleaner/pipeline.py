@@ -123,19 +123,26 @@ def _timed(items: Iterable[Document], seconds: dict[str, float], name: str) -> I
 
 
 def _unique_ids(docs: Iterable[Document], taken: Mapping[str, str] | None = None) -> Iterator[Document]:
-    """A later document whose id is taken gets status error, and an id of its own."""
+    """A later document whose id is taken gets status error, and an id of its own (never one
+    that another document has or will take: ``dup@a.jsonl:2``, then ``dup@a.jsonl:2#2``...)."""
     seen: dict[str, str] = dict(taken or {})
     for doc in docs:
+        where = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
         if doc.id in seen:
-            where = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
+            new_id = f"{doc.id}@{where}"
+            number = 1
+            while new_id in seen:
+                number += 1
+                new_id = f"{doc.id}@{where}#{number}"
+            seen[new_id] = where
             yield doc.with_(
-                id=f"{doc.id}@{where}",
+                id=new_id,
                 text="",
                 status="error",
                 reason=f"{where}: id '{doc.id}' is already used by {seen[doc.id]}",
             )
             continue
-        seen[doc.id] = doc.source if doc.line is None else f"{doc.source}:{doc.line}"
+        seen[doc.id] = where
         yield doc
 
 

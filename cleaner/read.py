@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import logging
+import math
 import os
+import re
+import stat
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -42,7 +46,10 @@ class _Unreadable(Exception):
 def iter_input_files(raw: Path) -> list[Path]:
     """Every file under ``raw`` in a stable order, hidden files and folders left out.
 
-    Symbolic links to folders are not followed (no loops); links to files are read.
+    Symbolic links to folders are not followed (no loops); links to files are read. The walk
+    keeps its own stack, so a tree of any depth is listed; a folder that cannot be listed is
+    returned as it is, and reading it gives an ``error`` document saying why. Anything that is
+    not a regular file (a FIFO, a device) is returned too, and read as an ``error`` document.
     """
     if not raw.exists():
         raise InputError(f"input path does not exist: {raw}")
@@ -53,14 +60,50 @@ def iter_input_files(raw: Path) -> list[Path]:
     if not os.access(raw, os.R_OK | os.X_OK):
         raise InputError(f"input folder is not readable: {raw}")
     found: list[Path] = []
+    stack = [str(raw)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        is_folder = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_folder = False
+                    if is_folder:
+                        stack.append(entry.path)
+                    elif not entry.is_symlink() or not _links_to_folder(entry.path):
+                        found.append(Path(entry.path))
+        except OSError as exc:
+            log.warning("cannot list %s: %s", folder, exc.strerror or exc)
+            if folder != str(raw):
+                found.append(Path(folder))
+    return sorted(found, key=lambda p: relative_name(p, raw))
 
-    def walk_error(err: OSError) -> None:
-        log.warning("cannot list %s: %s", err.filename, err.strerror)
 
-    for folder, dirs, files in os.walk(raw, onerror=walk_error):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(Path(folder, f) for f in files if not f.startswith("."))
-    return sorted(found, key=lambda p: p.relative_to(raw).as_posix())
+def _links_to_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False  # dangling: read, and reported
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` as a POSIX string that is valid Unicode (a file name whose
+    bytes are not UTF-8 shows them as ``\\xNN``), as ids and the manifest name files.
+
+    >>> relative_name(Path(os.fsdecode(b"raw/a/caf\\xe9.txt")), Path("raw"))
+    'a/caf\\\\xe9.txt'
+    """
+    relative = path.relative_to(root).as_posix()
+    if _SURROGATE.search(relative):
+        relative = os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return relative
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def document_id(relative: str) -> str:
@@ -100,9 +143,17 @@ def read_documents(raw: Path) -> Iterator[Document]:
 
 def read_file(path: Path, root: Path) -> Iterator[Document]:
     """Yield the documents of one file; problems become ``error`` documents naming the file."""
-    relative = path.relative_to(root).as_posix()
+    relative = relative_name(path, root)
     doc_id = document_id(relative)
     kind, gzipped = file_format(path)
+    try:
+        is_folder = stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError as exc:
+        yield _error(doc_id, relative, None, f"{relative}: cannot read file ({exc.strerror or exc})")
+        return
+    if is_folder:
+        yield _error(doc_id, relative, None, f"{relative}: cannot list folder ({_listing_problem(path)})")
+        return
     if kind is None:
         yield _error(
             doc_id,
@@ -127,34 +178,144 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
     yield Document(id=doc_id, text=text, source=relative, metadata=metadata, chars_in=len(text))
 
 
+def _listing_problem(folder: Path) -> str:
+    try:
+        os.scandir(folder).close()
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return "it changed while being read"
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """Open a regular file for reading, never blocking: a FIFO or a device (``/dev/zero``), even
+    behind a link, is refused with an `OSError` instead of being read forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else ""
+            raise OSError(0, f"not a regular file{f' ({kind})' if kind else ''}", str(path))
+        os.set_blocking(fd, True)
+        return open(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 _TOO_LONG = b"\x00too-long"  # stands for a line over the limit; no JSON line starts with NUL
+_BLOCK = 1 << 20
+#: A gzip file may unpack to this many bytes, and past that to at most this many times its size.
+_GZIP_FREE = 64 << 20
+_GZIP_MAX_RATIO = 200
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def numbered_lines(read: Callable[[int], bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of the non-blank lines from ``read(size)`` calls until ``b""``.
+
+    Runs of blank lines are skipped a block at a time, not a line at a time (a gigabyte of
+    newlines takes seconds); a line longer than `MAX_DOCUMENT_BYTES` comes as `_TOO_LONG`,
+    never held whole.
+
+    >>> import io
+    >>> list(numbered_lines(io.BytesIO(b"a\\n\\n  \\nb").read))
+    [(1, b'a\\n'), (4, b'b')]
+    """
+    number = 1
+    parts: list[bytes] = []  # the line being read, when it runs over blocks
+    size = 0
+    too_long = False
+    while block := read(_BLOCK):
+        start = 0
+        while start < len(block):
+            if not parts and not too_long:
+                found = _NOT_BLANK.search(block, start)
+                if found is None:
+                    number += block.count(b"\n", start)
+                    break
+                newline = block.rfind(b"\n", start, found.start())
+                line_start = start if newline < 0 else newline + 1
+                number += block.count(b"\n", start, line_start)
+                start = line_start
+            end = block.find(b"\n", start)
+            piece = block[start:] if end < 0 else block[start : end + 1]
+            if not too_long:
+                parts.append(piece)
+                size += len(piece)
+                if size > MAX_DOCUMENT_BYTES:
+                    too_long, parts = True, []
+            if end < 0:
+                break
+            if too_long:
+                yield number, _TOO_LONG
+            else:
+                line = parts[0] if len(parts) == 1 else b"".join(parts)
+                if _NOT_BLANK.search(line):
+                    yield number, line
+            number += 1
+            parts, size, too_long = [], 0, False
+            start = end + 1
+    if too_long:
+        yield number, _TOO_LONG
+    elif parts and _NOT_BLANK.search(line := b"".join(parts)):
+        yield number, line
+
+
+class _GzipBomb(Exception):
+    pass
+
+
+def _bounded(read: Callable[[int], bytes], packed: int) -> Callable[[int], bytes]:
+    """``read`` that stops with `_GzipBomb` once a gzip file has unpacked to more than
+    `_GZIP_FREE` bytes and `_GZIP_MAX_RATIO` times its packed size."""
+    total = 0
+
+    def bounded_read(size: int) -> bytes:
+        nonlocal total
+        data = read(size)
+        total += len(data)
+        if total > _GZIP_FREE and total > _GZIP_MAX_RATIO * max(packed, 1):
+            raise _GzipBomb(
+                f"unpacks to over {_GZIP_MAX_RATIO} times its size ({total >> 20} MiB from {packed >> 10} KiB): "
+                "stopped there (a gzip bomb?)"
+            )
+        return data
+
+    return bounded_read
 
 
 def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Iterator[Document]:
     """A JSONL file's documents line by line, never the whole file in memory."""
     failure: list[str] = []
+    last = [0]
 
-    def lines() -> Iterator[bytes]:
+    def lines() -> Iterator[tuple[int, bytes]]:
         try:
-            with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
-                while line := handle.readline(MAX_DOCUMENT_BYTES + 1):
-                    if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
-                        while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
-                            pass  # skip the rest of an over-long line without holding it
-                        yield _TOO_LONG
-                    else:
-                        yield line
+            with open_regular(path) as raw_handle:
+                packed = os.fstat(raw_handle.fileno()).st_size
+                with gzip.open(raw_handle, "rb") if gzipped else raw_handle as handle:
+                    # read1: what is there, so the lines before a break in a gzip stream still come
+                    read = _bounded(handle.read1, packed) if gzipped else handle.read1
+                    for number, line in numbered_lines(read):
+                        last[0] = number
+                        yield number, line
+        except _GzipBomb as exc:
+            failure.append(str(exc))
         except (OSError, EOFError, zlib.error) as exc:
-            what = "not a valid gzip file" if gzipped and not isinstance(exc, FileNotFoundError) else "cannot read file"
+            io_error = isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile) and exc.errno is not None
+            readable = not gzipped or io_error
+            what = "cannot read file" if readable else "not a valid gzip file"
             failure.append(f"{what} ({getattr(exc, 'strerror', None) or exc})")
 
     count = 0
-    for doc in read_jsonl_lines(lines(), file_id, relative):
-        count = doc.line or count
+    for doc in _jsonl_documents(lines(), file_id, relative):
+        count += 1
         yield doc
     if failure:
-        where = f"{relative} after line {count}" if count else relative
+        where = f"{relative} after line {last[0]}" if last[0] else relative
         yield _error(f"{file_id}:error", relative, None, f"{where}: {failure[0]}")
+    elif count == 0:
+        yield Document(id=file_id, text="", source=relative, status="empty", reason=f"{relative}: no records in it")
 
 
 def _error(doc_id: str, source: str, line: int | None, reason: str) -> Document:
@@ -170,11 +331,12 @@ def _too_large(size: int) -> _Unreadable:
 def _read_bytes(path: Path, gzipped: bool) -> bytes:
     """A file's bytes (decompressed), at most `MAX_DOCUMENT_BYTES`, never more read into memory."""
     try:
-        size = path.stat().st_size
-        if not gzipped and size > MAX_DOCUMENT_BYTES:
-            raise _too_large(size)
-        with gzip.open(path, "rb") if gzipped else open(path, "rb") as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+        with open_regular(path) as raw_handle:
+            size = os.fstat(raw_handle.fileno()).st_size
+            if not gzipped and size > MAX_DOCUMENT_BYTES:
+                raise _too_large(size)
+            with gzip.open(raw_handle, "rb") if gzipped else raw_handle as handle:
+                data = handle.read(MAX_DOCUMENT_BYTES + 1)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise _Unreadable(f"not a valid gzip file ({exc})") from exc
     except OSError as exc:
@@ -217,20 +379,78 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
-    """UTF-16 without a BOM, told by its NUL bytes all falling on one side of each pair."""
-    if len(data) % 2 or data.count(0) < len(data) // 4:
+    """UTF-16 without a BOM, told by its NUL bytes all falling on one side of each pair, and by
+    what it decodes to looking like text (a few bytes of binary data can pass the first test)."""
+    if len(data) % 2 or len(data) < _MIN_BOMLESS_UTF16 or data.count(0) < len(data) // 4:
         return None
     for codec, zeros, other in (("utf-16-le", data[1::2], data[0::2]), ("utf-16-be", data[0::2], data[1::2])):
         if zeros.count(0) >= len(zeros) * 0.3 and 0 not in other:
             try:
-                return data.decode(codec), codec
+                text = data.decode(codec)
             except UnicodeDecodeError:
                 return None
+            return (text, codec) if _looks_like_text(text) else None
     return None
+
+
+_MIN_BOMLESS_UTF16 = 16
+
+
+def _looks_like_text(text: str) -> bool:
+    """Mostly letters and spaces, with no control, unassigned or private-use character."""
+    import unicodedata
+
+    letters = 0
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cn", "Co", "Cs") and ch not in "\t\n\r\f":
+            return False
+        letters += category.startswith("L") or ch.isspace()
+    return letters >= len(text) * 0.5
 
 
 # Without a BOM, UTF-16 and UTF-32 are guesses that turn short Latin-1 text into CJK noise.
 _NOT_WITHOUT_BOM = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
+# The legacy encodings web pages actually use. On short texts the detector often ranks a rare
+# code page (mac_latin2 for French Latin-1, mac_cyrillic for Windows-1251 Russian) a little
+# above the right one; one of these within this much chaos of the best is taken instead (on a
+# short text, whatever its chaos: a few accented letters are too little evidence for a rare one).
+_COMMON = frozenset(
+    {
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp1258",
+        "latin_1",
+        "iso8859_2",
+        "iso8859_5",
+        "iso8859_7",
+        "iso8859_9",
+        "iso8859_15",
+        "koi8_r",
+        "koi8_u",
+        "cp874",
+        "tis_620",
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "iso2022_jp",
+        "gb2312",
+        "gbk",
+        "gb18030",
+        "big5",
+        "cp950",
+        "euc_kr",
+        "cp949",
+    }
+)
+_COMMON_MARGIN = 0.1
+_SHORT_TEXT = 1024
 
 
 def _detect_encoding(data: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:
@@ -238,6 +458,11 @@ def _detect_encoding(data: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:
 
     results = from_bytes(data, cp_exclusion=_NOT_WITHOUT_BOM)
     best = results.best()
+    if best is not None and best.encoding not in _COMMON:
+        margin = _COMMON_MARGIN if len(data) >= _SHORT_TEXT else 1.0
+        common = [m for m in results if m.encoding in _COMMON and m.chaos <= best.chaos + margin]
+        if common:
+            best = max(common, key=lambda m: (m.coherence, -m.chaos, m.encoding == "cp1252"))
     if best is not None:
         # Equally plausible single-byte decodings tie often on short texts; the web's most common
         # legacy encoding (what browsers read "latin-1" as) is the better bet.
@@ -255,9 +480,17 @@ def _detect_encoding(data: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:
 def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: str = "<stdin>") -> Iterator[Document]:
     """Documents from JSONL lines as they come (a file's, or standard input's); bad lines become
     ``error`` documents naming ``relative`` and the line number."""
-    for number, raw_line in enumerate(lines, start=1):
-        if not raw_line.strip():
-            continue
+    numbered = ((number, line) for number, line in enumerate(lines, start=1) if _NOT_BLANK.search(line))
+    yield from _jsonl_documents(numbered, file_id, relative)
+
+
+#: Objects nested deeper than this in a record are refused (deeper ones break writers' recursion).
+MAX_JSON_DEPTH = 64
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _jsonl_documents(lines: Iterable[tuple[int, bytes]], file_id: str, relative: str) -> Iterator[Document]:
+    for number, raw_line in lines:
         line_id = f"{file_id}:{number}"
         where = f"{relative} line {number}"
         if raw_line is _TOO_LONG or len(raw_line) > MAX_DOCUMENT_BYTES:
@@ -265,12 +498,15 @@ def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: s
             yield _error(line_id, relative, number, f"{where}: longer than the {limit:.0f} MiB one document may have")
             continue
         try:
-            record = json.loads(raw_line.decode("utf-8-sig" if number == 1 else "utf-8"))
+            record = parse_json(raw_line.decode("utf-8-sig" if number == 1 else "utf-8"))
         except UnicodeDecodeError as exc:
             yield _error(line_id, relative, number, f"{where}: not valid UTF-8 at byte {exc.start}")
             continue
         except json.JSONDecodeError as exc:
             yield _error(line_id, relative, number, f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except ValueError as exc:  # an integer of thousands of digits
+            yield _error(line_id, relative, number, f"{where}: unusable JSON ({exc})")
             continue
         except RecursionError:
             yield _error(line_id, relative, number, f"{where}: JSON nested too deeply")
@@ -278,6 +514,11 @@ def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: s
         if not isinstance(record, dict):
             yield _error(line_id, relative, number, f"{where}: expected a JSON object, got {type(record).__name__}")
             continue
+        if _depth(record) > MAX_JSON_DEPTH:
+            yield _error(line_id, relative, number, f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            continue
+        if _SURROGATE_ESCAPE.search(raw_line):
+            record = _valid_unicode(record)
         record_id = record.get("id")
         doc_id = str(record_id) if isinstance(record_id, (str, int)) and str(record_id).strip() else line_id
         text = record.get("text")
@@ -288,6 +529,47 @@ def read_jsonl_lines(lines: Iterable[bytes], file_id: str = "stdin", relative: s
         yield Document(
             id=doc_id, text=text, source=relative, line=number, metadata=_record_metadata(record), chars_in=len(text)
         )
+
+
+def _finite_float(text: str) -> float | None:
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` as documents are read: NaN, Infinity and numbers too large for a float
+    (``1e400``) become null, so that what is written is JSON again.
+
+    >>> parse_json('{"a": NaN, "b": 1e400, "c": 1.5}')
+    {'a': None, 'b': None, 'c': 1.5}
+    """
+    return json.loads(text, parse_constant=lambda _: None, parse_float=_finite_float)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (counted without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _valid_unicode(value: Any) -> Any:
+    """``value`` with every lone surrogate (``"\\udc80"`` in JSON: not text) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
 
 
 def _record_metadata(record: dict[str, Any]) -> dict[str, Any]:

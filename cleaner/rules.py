@@ -32,6 +32,7 @@ from typing import Any
 import regex
 
 from .errors import RuleError
+from .read import open_regular
 from .words import count_words
 
 log = logging.getLogger(__name__)
@@ -118,12 +119,13 @@ class RuleSet:
     #: literals one of which the ``when`` pattern needs, as `Rule.needs`
     when_needs: tuple[str, ...] = ()
 
-    def applies_to(self, text: str, folded: str | None = None) -> bool:
+    def applies_to(self, text: str, folded: str | None = None, timeout: float | None = None) -> bool:
+        """Whether the set's ``when`` matches; raises `TimeoutError` past ``timeout`` seconds."""
         if self.when is None:
             return True
         if self.when_needs and folded is not None and not any(literal in folded for literal in self.when_needs):
             return False
-        return self.when.search(text) is not None
+        return self.when.search(text, timeout=timeout) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +143,25 @@ class Rules:
     def __len__(self) -> int:
         return sum(len(s.rules) for s in self.sets)
 
-    def for_text(self, text: str, folded: str | None = None) -> list[Rule]:
+    def for_text(
+        self, text: str, folded: str | None = None, timeout: float | None = None, failed: list[str] | None = None
+    ) -> list[Rule]:
         """The rules that apply to a document with this text (its ``when`` patterns match);
-        ``folded`` is ``fold(text)`` if the caller has it."""
+        ``folded`` is ``fold(text)`` if the caller has it. A ``when`` that runs past ``timeout``
+        seconds does not apply, and ``<set name>.when`` is added to ``failed``."""
         folded = fold(text) if folded is None else folded
-        return [rule for s in self.sets if s.applies_to(text, folded) for rule in s.rules]
+        applicable: list[Rule] = []
+        for rule_set in self.sets:
+            try:
+                applies = rule_set.applies_to(text, folded, timeout)
+            except TimeoutError:
+                log.warning("the 'when' of rule set %s timed out after %ss: its rules skipped", rule_set.name, timeout)
+                if failed is not None:
+                    failed.append(f"{rule_set.name}.when")
+                applies = False
+            if applies:
+                applicable.extend(rule_set.rules)
+        return applicable
 
 
 def fold(text: str, keep_lines: bool = False) -> str:
@@ -323,11 +339,23 @@ def default_rules_dir() -> Path:
 
 
 def load_rules(folder: Path | str | None = None) -> Rules:
-    """Load and check every ``*.toml`` rule file in ``folder`` (default: the shipped rules)."""
+    """Load and check every ``*.toml`` rule file in ``folder`` (default: the shipped rules), or
+    the one rule file ``folder`` names. A folder without any is an error: to run with no rules,
+    point at an empty ``.toml`` file."""
     folder = Path(folder) if folder is not None else default_rules_dir()
-    if not folder.is_dir():
+    if folder.is_file() and folder.suffix == ".toml":
+        paths = [folder]
+    elif not folder.exists():
         raise RuleError(f"rules folder does not exist: {folder}")
-    loaded = [load_rule_file(path) for path in sorted(folder.glob("*.toml"))]
+    elif not folder.is_dir():
+        raise RuleError(f"rules must be a folder of .toml files or one .toml file: {folder}")
+    else:
+        paths = sorted(folder.glob("*.toml"))
+        if not paths:
+            raise RuleError(
+                f"no rule files (*.toml) in {folder}; to clean without rules, give an empty .toml file as the rules"
+            )
+    loaded = [load_rule_file(path) for path in paths]
     # Site rule sets (with `when`) go first: where a site rule and a generic one both match, the
     # audit names the more specific rule.
     sets = tuple(sorted(loaded, key=lambda s: s.when is None))
@@ -342,15 +370,21 @@ def load_rules(folder: Path | str | None = None) -> Rules:
     return Rules(sets=sets, folder=str(folder.resolve()), index=LiteralIndex(rules))
 
 
+_MAX_RULE_FILE = 16 << 20
+
+
 def load_rule_file(path: Path) -> RuleSet:
     """Load one rule file, checking every key, pattern and example up front."""
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path) as handle:  # a FIFO or /dev/zero named .toml is refused, not read forever
+            data = tomllib.loads(handle.read(_MAX_RULE_FILE + 1).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{where}: cannot read rule file ({exc})") from exc
+        raise RuleError(f"{where}: cannot read rule file ({getattr(exc, 'strerror', None) or exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{where}: invalid TOML ({exc})") from exc
+    except RecursionError as exc:
+        raise RuleError(f"{where}: invalid TOML (nested too deeply)") from exc
     unknown = sorted(set(data) - {"set", "rules"})
     if unknown:
         raise RuleError(f"{where}: unknown top-level key(s) {', '.join(unknown)} (expected [set] and [[rules]])")
@@ -412,7 +446,7 @@ def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
     keep = _examples(entry, "keep", label)
     options: dict[str, Any] = {}
     if "replace" in entry:
-        options["replace"] = _string(entry["replace"], label, "replace")
+        options["replace"] = _template(_string(entry["replace"], label, "replace"), patterns, label)
     if "max_lines" in entry:
         options["max_lines"] = _number(entry["max_lines"], label, "max_lines", int, 1, 200)
     if "within" in entry:
@@ -445,6 +479,28 @@ def _compile(source: str, label: str, what: str, ignore_case: bool) -> regex.Pat
     if pattern.search("") is not None:
         raise RuleError(f"{label}: {what} matches the empty string, so it would match everything: {source!r}")
     return pattern
+
+
+_GROUP_REFERENCE = regex.compile(r"\\(?:g<([^>]*)>|([1-9][0-9]?)|.)")
+
+
+def _template(template: str, patterns: tuple[regex.Pattern[str], ...], label: str) -> str:
+    """Check that every group a replacement names (``\\1``, ``\\g<name>``) is in every pattern."""
+    for found in _GROUP_REFERENCE.finditer(template):
+        name, number = found.group(1), found.group(2)
+        if name is None and number is None:
+            continue
+        for pattern in patterns:
+            if number is not None or (name or "").isdigit():
+                exists = int(number or name) <= pattern.groups
+            else:
+                exists = name in pattern.groupindex
+            if not exists:
+                raise RuleError(
+                    f"{label}: 'replace' refers to group {found.group()!r}, which the pattern {pattern.pattern!r} "
+                    "does not have"
+                )
+    return template
 
 
 def _string(value: Any, label: str, what: str) -> str:

@@ -11,6 +11,7 @@ import base64
 import contextlib
 import json
 import logging
+import os
 import pickle
 import shutil
 import tempfile
@@ -23,21 +24,23 @@ from typing import Any
 from .config import Settings
 from .dedup import Candidate
 from .distributed import CandidateChunks, dask_duplicates
-from .document import Document
-from .errors import InputError
+from .document import STATUSES, Document
+from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
 from .index import INDEX, CorpusIndex, IndexedDocument, file_digest, run_fingerprint, write_index
 from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates
-from .read import iter_input_files, read_file
+from .read import iter_input_files, read_file, relative_name
 from .report import build_report
 from .rules import Rules, load_rules
 from .write import (
     CORPUS,
+    FORMATS,
     MANIFEST,
     check_paths,
     corpus_record,
     manifest_record,
     parquet_writer,
+    recover_output,
     txt_writer,
     write_output,
 )
@@ -54,23 +57,49 @@ class _Previous:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # corpus records by id
 
     @classmethod
-    def load(cls, out: Path, fingerprint: str) -> _Previous | None:
+    def load(cls, out: Path, fingerprint: str, num_perm: int) -> _Previous | None:
+        """What ``out`` can lend, or None when it has nothing (another fingerprint) or what it has
+        does not hold together (hand-edited, truncated): then everything is cleaned again."""
         index = CorpusIndex.open(out / INDEX)
         if index is None or index.fingerprint != fingerprint:
             return None
         previous = cls(index)
         try:
             with open(out / MANIFEST, encoding="utf-8") as handle:
-                for line in handle:
+                for number, line in enumerate(handle, start=1):
                     row = json.loads(line)
+                    if not _valid_row(row):
+                        raise ValueError(f"{MANIFEST} line {number} is not a manifest row")
                     previous.rows.setdefault(row["source"], []).append(row)
             with open(out / CORPUS, encoding="utf-8") as handle:
-                for line in handle:
+                for number, line in enumerate(handle, start=1):
                     record = json.loads(line)
+                    if not _valid_record(record):
+                        raise ValueError(f"{CORPUS} line {number} is not a corpus record")
                     previous.records[record["id"]] = record
-        except (OSError, ValueError, KeyError):
-            return None  # an output we cannot read back is rebuilt from scratch
+            previous._check(num_perm)
+        except (OSError, ValueError, RecursionError) as exc:
+            log.warning("the previous output in %s cannot be reused (%s): cleaning everything again", out, exc)
+            return None
         return previous
+
+    def _check(self, num_perm: int) -> None:
+        """Manifest, corpus and index must tell the same story, document by document."""
+        by_source: dict[str, set[str]] = {}
+        for doc in self.index.documents.values():
+            by_source.setdefault(doc.source, set()).add(doc.id)
+            if doc.status == "kept" and (not isinstance(doc.signature, bytes) or len(doc.signature) != num_perm * 4):
+                raise ValueError(f"the index has no usable signature for {doc.id}")
+        for source, rows in self.rows.items():
+            if {row["id"] for row in rows} != by_source.get(source, set()):
+                raise ValueError(f"the manifest and the index disagree on the documents of {source}")
+            for row in rows:
+                if (row["status"] == "kept") != (row["id"] in self.records):
+                    raise ValueError(f"the manifest and the corpus disagree on {row['id']}")
+                if row["status"] != self.index.documents[row["id"]].status:
+                    raise ValueError(f"the manifest and the index disagree on {row['id']}")
+        if set(by_source) - set(self.rows):
+            raise ValueError("the index has documents the manifest does not list")
 
     def reusable(self, digests: dict[str, str]) -> set[str]:
         """Sources whose content is unchanged and whose duplicates still have their original."""
@@ -88,12 +117,42 @@ class _Previous:
             sources -= orphaned
 
 
+def _valid_row(row: Any) -> bool:
+    return (
+        isinstance(row, dict)
+        and isinstance(row.get("id"), str)
+        and isinstance(row.get("source"), str)
+        and row.get("status") in STATUSES
+        and (row["status"] != "duplicate" or isinstance(row.get("duplicate_of"), str))
+        and set(row) >= _ROW_KEYS
+    )
+
+
+def _valid_record(record: Any) -> bool:
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("id"), str)
+        and isinstance(record.get("text"), str)
+        and isinstance(record.get("metadata"), dict)
+    )
+
+
+_ROW_KEYS = frozenset(manifest_record(Document(id="", text="", source="")))
+
+
 def _digests(files: list[Path], root: Path) -> dict[str, str]:
     digests = {}
     for path in files:
         with contextlib.suppress(OSError):  # unreadable: it is read again, and reported as an error
-            digests[path.relative_to(root).as_posix()] = file_digest(path)
+            digests[relative_name(path, root)] = file_digest(path)
     return digests
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
 
 
 class _Spill:
@@ -115,8 +174,13 @@ class _Spill:
             fingerprint = [doc.digest, base64.b64encode(doc.signature).decode(), len(doc.text), doc.shingles]
         # pickle, not JSON: this file is the run's own scratch space, and pickling is ten times faster
         entry = pickle.dumps({"row": manifest_record(doc), "record": record, "fingerprint": fingerprint}, protocol=5)
-        self._where[doc.id] = (self._handle.tell(), len(entry))
-        self._handle.write(entry)
+        if doc.id in self._where:
+            raise ValueError(f"two documents with the id {doc.id!r} reached the spill")  # a bug: ids are made unique
+        try:
+            self._where[doc.id] = (self._handle.tell(), len(entry))
+            self._handle.write(entry)
+        except OSError as exc:
+            raise OutputError(f"cannot write the run's scratch file: {exc.strerror or exc}") from exc
 
     def ids(self) -> Iterable[str]:
         return self._where.keys()
@@ -132,6 +196,15 @@ class _Spill:
         self._handle.close()
 
 
+def _formats(output_format: str | Iterable[str]) -> tuple[str, ...]:
+    """The corpus formats asked for (``"parquet"``, ``["parquet", "txt"]``), checked."""
+    asked = (output_format,) if isinstance(output_format, str) else tuple(output_format)
+    unknown = [f for f in asked if f not in FORMATS]
+    if unknown:
+        raise InputError(f"unknown format {unknown[0]!r} (expected {', '.join(FORMATS)})")
+    return tuple(dict.fromkeys(asked))
+
+
 def run_clean(
     raw: Path | str = "raw",
     out: Path | str = "clean",
@@ -141,7 +214,7 @@ def run_clean(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
     full: bool = False,
-    output_format: str = "jsonl",
+    output_format: str | Iterable[str] = "jsonl",
     workers: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
@@ -157,6 +230,11 @@ def run_clean(
     raw, out = Path(raw), Path(out)
     if not raw.exists():
         raise InputError(f"input path does not exist: {raw}")
+    formats = _formats(output_format)
+    try:
+        recover_output(out)
+    except OSError as exc:
+        raise OutputError(f"cannot recover the output folder {out}: {exc.strerror or exc}") from exc
     check_paths(raw, out)
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
@@ -166,7 +244,7 @@ def run_clean(
     files = iter_input_files(raw)
     root = raw if raw.is_dir() else raw.parent
     digests = _digests(files, root)
-    previous = None if full else _Previous.load(out, fingerprint)
+    previous = None if full else _Previous.load(out, fingerprint, settings.num_perm)
     reused = previous.reusable(digests) if previous else set()
     old_rows = {row["id"]: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
     old_index = previous.index.documents if previous else {}
@@ -178,23 +256,28 @@ def run_clean(
 
     def new_documents() -> Iterator[Document]:
         for path in files:
-            if path.relative_to(root).as_posix() not in reused:
+            if relative_name(path, root) not in reused:
                 yield from read_file(path, root)
 
-    out.absolute().parent.mkdir(parents=True, exist_ok=True)
-    spill = _Spill(out.absolute().parent)
+    try:
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)
+        spill = _Spill(out.absolute().parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write next to the output folder {out}: {exc.strerror or exc}") from exc
     cleanup: list[Callable[[], Any]] = [spill.close]
     try:
         seconds: dict[str, float] = {}
         taken = {i: row["source"] for i, row in old_rows.items()}
         if executor is None:
-            todo = [p for p in files if p.relative_to(root).as_posix() not in reused]
-            size = sum(p.stat().st_size for p in todo if p.is_file())
+            todo = [p for p in files if relative_name(p, root) not in reused]
+            size = sum(_size(p) for p in todo)
             executor = executor_for(workers, size, engine=engine, scheduler=scheduler)
         if isinstance(executor, DaskExecutor):
             # signatures go to chunk files that the cluster groups; none stay here
             executor.open()
-            chunk_folder = Path(tempfile.mkdtemp(prefix=".cleaner-candidates-", dir=out.absolute().parent))
+            chunk_folder = Path(
+                tempfile.mkdtemp(prefix=f".{out.name}.candidates-{os.getpid()}-", dir=out.absolute().parent)
+            )
             cleanup.append(lambda: shutil.rmtree(chunk_folder, ignore_errors=True))
             cleanup.append(executor.close)
             chunks = CandidateChunks(chunk_folder)
@@ -205,6 +288,7 @@ def run_clean(
             candidates: list[Candidate] = list(anchors)
             add = candidates.append
         stream = clean_stream(new_documents(), Pipeline(settings, rules), executor, progress, taken, seconds)
+        log.info("cleaning %d files (%d reused), %s executor", len(files) - len(reused), len(reused), executor.name)
         for order, doc in enumerate(stream, start=len(anchors)):
             spill.add(doc)
             found = candidate(doc, order)
@@ -272,9 +356,9 @@ def run_clean(
             incremental={"reused_files": len(reused), "cleaned_files": len(files) - len(reused)},
         )
         extra = {INDEX: lambda path: write_index(path, fingerprint, digests, index_rows())}
-        if output_format == "parquet":
+        if "parquet" in formats:
             extra["corpus.parquet"] = parquet_writer(records)
-        elif output_format == "txt":
+        if "txt" in formats:
             extra["txt"] = txt_writer(records)
         write_output(out, rows(), records(), report, extra)
     finally:

@@ -12,9 +12,18 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
+from datasketch import LeanMinHash
 
-from .dedup import _SCHEME, _SEED, Duplicate, candidate_threshold, estimated_similarity, signature_array, verified_pairs
+from .dedup import (
+    _SCHEME,
+    _SEED,
+    Duplicate,
+    candidate_threshold,
+    estimated_similarity,
+    lsh_index,
+    signature_array,
+    verified_pairs,
+)
 from .document import Document
 from .executor import Executor
 from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason
@@ -28,10 +37,12 @@ def clean_to_stream(
     manifest: TextIO | None = None,
     executor: Executor | None = None,
     flush: Callable[[], Any] | None = None,
+    errors: list[str] | None = None,
 ) -> dict[str, int]:
-    """Clean ``docs`` and ``write`` each kept one as a JSON line, in input order; return counts."""
+    """Clean ``docs`` and ``write`` each kept one as a JSON line, in input order; return counts.
+    The reasons of documents that could not be read are added to ``errors``."""
     s = pipeline.settings
-    lsh = MinHashLSH(threshold=candidate_threshold(s.threshold, s.containment), num_perm=s.num_perm)
+    lsh = lsh_index(candidate_threshold(s.threshold, s.containment), s.num_perm)
     seen_digests: dict[str, str] = {}
     kept: dict[str, tuple[np.ndarray, int]] = {}
     counts: dict[str, int] = {}
@@ -68,6 +79,8 @@ def clean_to_stream(
             if dup is not None:
                 doc = doc.drop("duplicate", duplicate_reason(dup)).with_(duplicate_of=dup.of, similarity=dup.similarity)
         counts[doc.status] = counts.get(doc.status, 0) + 1
+        if doc.status == "error" and errors is not None:
+            errors.append(doc.reason or doc.id)
         if manifest is not None:
             manifest.write(json_line(manifest_record(doc)))
         if doc.status == "kept":

@@ -100,12 +100,20 @@ def _units(doc: Document) -> Iterable[tuple[str, str]]:
 def suggest_rules(
     docs: Iterable[Document], rules: Rules, min_docs: int | None = None, top: int = 20
 ) -> tuple[list[Suggestion], int]:
-    """Recurring lines and paragraphs the current ``rules`` leave in, best first, and the doc count."""
+    """Recurring lines and paragraphs the current ``rules`` leave in, best first, and the doc count.
+
+    Copies of one article (exact or near duplicates, as a cleaning run finds them) count once:
+    the text they share is the article, not a site's furniture.
+    """
+    from .pipeline import Pipeline, clean_documents
+
+    docs = list(docs)
+    copies = {d.id for d in clean_documents(docs, Pipeline(rules=rules)).documents if d.status == "duplicate"}
     exact: dict[tuple[str, str], Suggestion] = {}
     prefixes: dict[tuple[str, str], Suggestion] = {}
     total = 0
     for doc in docs:
-        if doc.dropped:
+        if doc.dropped or doc.id in copies:
             continue
         total += 1
         stripped = strip_boilerplate(normalize(doc), rules)

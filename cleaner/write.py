@@ -6,24 +6,38 @@ interrupted run leaves the previous ``OUT`` as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import math
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import xxhash
+
+from . import __version__
 from .document import Document
 from .errors import OutputError
+
+log = logging.getLogger(__name__)
 
 CORPUS = "corpus.jsonl"
 MANIFEST = "manifest.jsonl"
 REPORT = "report.json"
-#: Files a cleaner output folder holds; a non-empty folder with none of them is not ours to replace.
-OUTPUT_FILES = (CORPUS, MANIFEST, REPORT, "index.sqlite")
+#: A file every output folder gets: what proves that cleaner wrote the folder and may replace it.
+MARKER = ".cleaner-output"
+#: Everything a cleaner output folder may hold; a folder holding anything else is not ours to replace.
+OUTPUT_FILES = (CORPUS, MANIFEST, REPORT, "index.sqlite", "corpus.parquet", "txt", MARKER)
+#: Output folders this process has replaced (the CLI says so if a signal comes after the swap).
+REPLACED: set[str] = set()
 
 
 def corpus_record(doc: Document) -> dict[str, Any]:
@@ -59,31 +73,87 @@ def manifest_record(doc: Document) -> dict[str, Any]:
 # for line breaks: escaped, so that one record is always one line.
 _LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _LINE_BREAK_FOUND = re.compile("[\x85\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_line(record: dict[str, Any]) -> str:
-    """One JSONL line: UTF-8 text as is, but nothing a line reader would split on.
+    """One JSONL line: UTF-8 text as is, but nothing a line reader would split on, no bare
+    ``NaN`` (not JSON: written as null) and no lone surrogate (not UTF-8: written as U+FFFD).
 
     >>> json_line({"text": "a\u2028b"})
     '{"text":"a\\\\u2028b"}\\n'
+    >>> json_line({"x": float("nan"), "y": "\\udc80"})
+    '{"x":null,"y":"\ufffd"}\\n'
     """
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    line = json_text(record, separators=(",", ":"))
     if _LINE_BREAK_FOUND.search(line):  # rare, and translating a text that is not ASCII is slow
         line = line.translate(_LINE_BREAKING)
     return line + "\n"
 
 
+def json_text(value: Any, **options: Any) -> str:
+    """``json.dumps`` for what cleaner writes: UTF-8, non-finite numbers as null, lone surrogates as U+FFFD."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str, **options)
+    except ValueError:
+        text = json.dumps(finite(value), ensure_ascii=False, default=str, **options)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (nested in lists and dicts too) as None.
+
+    >>> finite({"a": [1.5, float("inf")], "b": float("nan")})
+    {'a': [1.5, None], 'b': None}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def check_paths(raw: Path, out: Path) -> None:
-    """Refuse an ``OUT`` that would overwrite ``RAW`` or something that is not a cleaner output."""
+    """Refuse an ``OUT`` that would overwrite ``RAW`` or anything cleaner did not write."""
     raw_abs, out_abs = raw.resolve(), out.resolve()
     if out_abs == raw_abs or raw_abs in out_abs.parents:
         raise OutputError(f"output folder {out} is inside the input {raw}: choose another place")
     if out_abs in raw_abs.parents:
         raise OutputError(f"input {raw} is inside the output folder {out}, which is replaced on every run")
+    check_replaceable(out)
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse an ``OUT`` that is a file, or a folder holding anything cleaner did not write.
+
+    A folder is ours when it holds the marker file and only names cleaner writes (or, written by
+    an older cleaner without the marker, exactly its corpus, manifest and report).
+    """
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not any((out / name).exists() for name in OUTPUT_FILES):
-        raise OutputError(f"output folder {out} is not empty and holds no cleaner output: refusing to replace it")
+    if not out.is_dir():
+        return
+    try:
+        names = sorted(entry.name for entry in os.scandir(out))
+    except OSError as exc:
+        raise OutputError(f"cannot read the output folder {out}: {exc.strerror or exc}") from exc
+    if not names:
+        return
+    foreign = [name for name in names if name not in OUTPUT_FILES]
+    if foreign:
+        raise OutputError(
+            f"output folder {out} holds {foreign[0]!r}, which cleaner did not write: refusing to replace it "
+            "(choose a new or empty folder)"
+        )
+    older_output = {CORPUS, MANIFEST, REPORT} <= set(names)
+    if MARKER not in names and not older_output:
+        raise OutputError(
+            f"output folder {out} holds {names[0]!r} but is not a cleaner output (no {MARKER}): refusing to replace it"
+        )
 
 
 def write_output(
@@ -98,7 +168,7 @@ def write_output(
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create the output folder next to {out}: {exc.strerror or exc}") from exc
     try:
@@ -108,9 +178,10 @@ def write_output(
                     handle.write(json_line(record))
                 handle.flush()
                 os.fsync(handle.fileno())
-        (staging / REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (staging / REPORT).write_text(json_text(report) + "\n", encoding="utf-8")
         for name, writer in (extra or {}).items():
             writer(staging / name)
+        (staging / MARKER).write_text(json.dumps({"cleaner": __version__}) + "\n", encoding="utf-8")
         _swap_into_place(staging, out)
     except (OSError, sqlite3.Error) as exc:
         raise OutputError(f"cannot write the output folder {out}: {getattr(exc, 'strerror', None) or exc}") from exc
@@ -118,29 +189,107 @@ def write_output(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Replace ``out`` with ``staging``: two renames on one file system, the old copy kept until then."""
-    os.chmod(staging, 0o755)
-    if not out.exists():
-        os.rename(staging, out)
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done (they are delivered right after it)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.absolute().parent))
-    os.rmdir(old)
-    os.rename(out, old)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        os.rename(staging, out)
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Replace ``out`` with ``staging``: two renames on one file system, the old copy kept until
+    then, with signals held so that no Ctrl-C falls between them. Should the process die there
+    all the same (``kill -9``), the next run puts the old copy back (`recover_output`)."""
+    os.chmod(staging, 0o755)
+    with _signals_held():
+        if not out.exists():
+            os.rename(staging, out)
+        else:
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.absolute().parent))
+            os.rmdir(old)
+            os.rename(out, old)
+            try:
+                os.rename(staging, out)
+            except OSError:
+                os.rename(old, out)  # put the previous output back
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        REPLACED.add(str(out.absolute()))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def leftovers(folder: Path, prefix: str) -> list[tuple[Path, str]]:
+    """``(path, kind)`` of what a run that died left in ``folder``: entries named
+    ``<prefix><kind>-<pid>-...`` that this user owns and whose process is gone."""
+    pattern = re.compile(re.escape(prefix) + r"(tmp|old|stdin|candidates)-(\d+)-")
+    found = []
+    try:
+        entries = list(os.scandir(folder))
     except OSError:
-        os.rename(old, out)  # put the previous output back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        return []
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if not match:
+            continue
+        with contextlib.suppress(OSError):
+            if entry.stat(follow_symlinks=False).st_uid == os.getuid() and not _alive(int(match.group(2))):
+                found.append((Path(entry.path), match.group(1)))
+    return sorted(found)
+
+
+def recover_output(out: Path) -> None:
+    """Finish what a run that died while replacing ``out`` left: put the previous output back
+    if ``out`` is missing, and remove staging folders nobody is writing any more."""
+    parent = out.absolute().parent
+    found = leftovers(parent, f".{out.name}.")
+    olds = [path for path, kind in found if kind == "old"]
+    if olds and not out.exists():
+        newest = max(olds, key=lambda p: p.stat().st_mtime)
+        os.rename(newest, out)
+        log.warning("put back the previous output %s, left aside by a run that did not finish", out)
+    for path, _ in found:
+        if path.exists():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 #: Extra corpus formats, written beside ``corpus.jsonl`` (which incremental runs read back).
 FORMATS = ("jsonl", "parquet", "txt")
 
 
-def parquet_writer(records: Callable[[], Iterable[dict[str, Any]]]) -> Callable[[Path], None]:
-    """A writer of ``corpus.parquet``: columns id, text, metadata (a struct), batch by batch."""
+#: Columns of ``corpus.parquet``: fixed types, so that no record's metadata can break the file.
+#: The record's whole ``metadata`` object is the ``metadata`` column, as JSON text.
+PARQUET_COLUMNS = {
+    "id": "string",
+    "text": "string",
+    "title": "string",
+    "lang": "string",
+    "source": "string",
+    "line": "int64",
+    "metadata": "string",
+}
+
+
+def parquet_writer(records: Callable[[], Iterable[dict[str, Any]]], batch: int = 2048) -> Callable[[Path], None]:
+    """A writer of ``corpus.parquet``, batch by batch: id, text, title, lang, source, line, and
+    the metadata object as JSON text (its fields' types vary from record to record)."""
 
     def write(path: Path) -> None:
         try:
@@ -148,30 +297,85 @@ def parquet_writer(records: Callable[[], Iterable[dict[str, Any]]]) -> Callable[
             import pyarrow.parquet as pq
         except ImportError as exc:
             raise OutputError("--format parquet needs pyarrow: pip install 'cleaner[parquet]'") from exc
-        rows = list(records())
-        table = pa.Table.from_pylist(rows) if rows else pa.table({"id": [], "text": [], "metadata": []})
-        pq.write_table(table, path)
+        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in PARQUET_COLUMNS.items()])
+        with pq.ParquetWriter(path, schema) as writer:
+            rows: list[dict[str, Any]] = []
+            for record in records():
+                rows.append(_parquet_row(record))
+                if len(rows) >= batch:
+                    writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                    rows = []
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
 
     return write
 
 
+def _parquet_row(record: dict[str, Any]) -> dict[str, Any]:
+    metadata = record["metadata"]
+
+    def text(key: str) -> str | None:
+        value = metadata.get(key)
+        return value if isinstance(value, str) or value is None else json_text(value)
+
+    line = metadata.get("line")
+    return {
+        "id": record["id"],
+        "text": record["text"],
+        "title": text("title"),
+        "lang": text("lang"),
+        "source": text("source"),
+        "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+        "metadata": json_text(metadata),
+    }
+
+
 def txt_writer(records: Callable[[], Iterable[dict[str, Any]]]) -> Callable[[Path], None]:
-    """A writer of the ``txt/`` folder: one text file per kept document at ``txt/<id>.txt``,
-    the title on its first line, mirroring RAW's tree."""
+    """A writer of the ``txt/`` folder: one text file per kept document at ``txt/<id>.txt``
+    (`txt_name`), the title on its first line, mirroring RAW's tree."""
 
     def write(folder: Path) -> None:
         folder.mkdir()
         for record in records():
-            name = _safe_path(record["id"]) + ".txt"
-            target = folder / name
+            target = folder / txt_name(record["id"])
             target.parent.mkdir(parents=True, exist_ok=True)
             title = record["metadata"].get("title")
+            title = title if isinstance(title, str) else None
             target.write_text((f"{title}\n\n" if title else "") + record["text"] + "\n", encoding="utf-8")
 
     return write
 
 
-def _safe_path(doc_id: str) -> str:
-    """An id as a relative path: no absolute parts, no '..', no characters file systems refuse."""
-    parts = [part for part in doc_id.replace("\\", "/").split("/") if part not in ("", ".", "..")]
-    return "/".join("".join("_" if ch in '<>:"|?*' or ord(ch) < 32 else ch for ch in part) for part in parts) or "_"
+# What a file name may hold as it is; anything else is %-escaped (and so is "%").
+_SAFE_NAME = re.compile(r"[^\w\-.,@+=~ ()\[\]{}!#$&';]")
+_MAX_NAME_BYTES = 200  # well under the usual 255, room for ".txt"
+_MAX_PATH_BYTES = 1000
+
+
+def txt_name(doc_id: str) -> str:
+    """The relative file name of a document's text in ``txt/``: one name per id, never two ids
+    on one name, and always a name the file system takes.
+
+    Each ``/``-separated part of the id is a folder or the file; characters that are not plain
+    are %-escaped (``%`` too, so escaping cannot collide), parts that are empty, ``.`` or ``..``
+    are escaped whole, a folder named like a text file gets its dot escaped, and a part too long
+    for a file name is cut and given a hash of the whole part.
+
+    >>> txt_name("sub/a"), txt_name("a:b"), txt_name("a//b"), txt_name(".."), txt_name("x.txt/y")
+    ('sub/a.txt', 'a%3Ab.txt', 'a/%/b.txt', '%%2E%2E.txt', 'x%2Etxt/y.txt')
+    """
+    parts = doc_id.split("/")
+    names = []
+    for number, part in enumerate(parts, start=1):
+        if part in ("", ".", ".."):
+            name = "%" + "%2E" * len(part)
+        else:
+            name = _SAFE_NAME.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "replace")), part)
+        if number < len(parts) and name.lower().endswith(".txt"):
+            name = name[:-4] + "%2Etxt"  # a folder never looks like one of the files
+        if len(name.encode()) > _MAX_NAME_BYTES:
+            name = f"{name[:100]}~{xxhash.xxh3_128_hexdigest(part.encode('utf-8', 'replace'))}"
+        names.append(name)
+    path = "/".join(names)
+    if len(path.encode()) > _MAX_PATH_BYTES:
+        path = f"{names[-1][:100]}~{xxhash.xxh3_128_hexdigest(doc_id.encode('utf-8', 'replace'))}"
+    return path + ".txt"

@@ -107,4 +107,4 @@ def test_check_writes_nothing(corpus, additions):
 def test_without_a_corpus_index_check_says_so(tmp_path, additions):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["check", str(additions), "--against", str(tmp_path / "empty")])
-    assert result.exit_code == 2 and "no corpus index" in result.stderr
+    assert result.exit_code == 2 and "no usable corpus index" in result.stderr

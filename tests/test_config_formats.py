@@ -60,11 +60,12 @@ def test_parquet_has_the_jsonl_schema(tmp_path):
     result = runner.invoke(app, ["clean", str(ROOT / "raw"), str(tmp_path / "out"), "--format", "parquet", "-q"])
     assert result.exit_code == 0, result.output
     table = pq.read_table(tmp_path / "out" / "corpus.parquet")
-    assert table.column_names == ["id", "text", "metadata"]
+    assert table.column_names == ["id", "text", "title", "lang", "source", "line", "metadata"]
     rows = table.to_pylist()
     jsonl = [json.loads(line) for line in (tmp_path / "out" / "corpus.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == [r["id"] for r in jsonl] and rows[0]["text"] == jsonl[0]["text"]
-    assert rows[0]["metadata"]["title"] == jsonl[0]["metadata"]["title"]
+    assert rows[0]["title"] == jsonl[0]["metadata"]["title"] and rows[0]["lang"] == "en"
+    assert [json.loads(r["metadata"]) for r in rows] == [r["metadata"] for r in jsonl]
 
 
 def test_txt_writes_one_file_per_document_mirroring_raw(tmp_path):
@@ -77,7 +78,7 @@ def test_txt_writes_one_file_per_document_mirroring_raw(tmp_path):
     files = sorted(
         p.relative_to(tmp_path / "out" / "txt").as_posix() for p in (tmp_path / "out" / "txt").rglob("*.txt")
     )
-    assert files == ["sub/a.txt", "x_1.txt"]
+    assert files == ["%%2E%2E/x%3A1.txt", "sub/a.txt"]  # '..' and ':' escaped, never outside txt/
     assert (tmp_path / "out" / "txt" / "sub" / "a.txt").read_text().startswith("A Headline Here\n\nThe body")
 
 

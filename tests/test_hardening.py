@@ -9,7 +9,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -104,14 +103,14 @@ def test_an_unreadable_file_is_an_error_row(tmp_path, monkeypatch):
     raw.mkdir()
     (raw / "locked.txt").write_text(ARTICLE)
     (raw / "fine.txt").write_text(ARTICLE + " Fine.")
-    real = open
+    real = read_module.open_regular
 
-    def guarded(path, *args, **kwargs):
+    def guarded(path):
         if str(path).endswith("locked.txt"):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real(path, *args, **kwargs)
+        return real(path)
 
-    monkeypatch.setattr(read_module, "open", guarded, raising=False)
+    monkeypatch.setattr(read_module, "open_regular", guarded)
     run_clean(raw, tmp_path / "out")
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "manifest.jsonl").read_text().splitlines())}
     assert rows["locked"]["reason"] == "locked.txt: cannot read file (Permission denied)"
@@ -152,16 +151,21 @@ def test_an_interrupted_run_leaves_the_previous_output(tmp_path, sig):
     script = Path(sys.executable).parent / "cleaner"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "cleaner"]
     proc = subprocess.Popen(
-        [*command, "clean", str(raw), str(out), "--workers", "2"],
+        [*command, "-v", "clean", str(raw), str(out), "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(4)
+    # wait for the run to say it is cleaning (an event, not a guess at how fast this machine is)
+    seen = []
+    while not any("cleaning" in line for line in seen):
+        line = proc.stderr.readline()
+        assert line, f"the run ended before it started cleaning: {seen}"
+        seen.append(line)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, 143), stderr
-    (line,) = stderr.strip().splitlines()  # one line, no traceback
+    (line,) = [x for x in stderr.strip().splitlines() if not x.startswith("cleaner: INFO")]  # one line, no traceback
     assert line.startswith("cleaner: error: ") and "left as it was" in line
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "pairs.tsv", "raw", "raw2"]

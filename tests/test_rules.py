@@ -82,9 +82,12 @@ def test_missing_rules_folder(tmp_path):
         load_rules(tmp_path / "none")
 
 
-def test_empty_rules_folder_is_allowed(tmp_path):
+def test_a_rules_folder_without_rule_files_is_refused_and_an_empty_file_means_no_rules(tmp_path):
     (tmp_path / "empty").mkdir()
-    assert len(load_rules(tmp_path / "empty")) == 0
+    with pytest.raises(RuleError, match=r"no rule files \(\*\.toml\) in .*empty"):
+        load_rules(tmp_path / "empty")
+    (tmp_path / "none.toml").write_text("")
+    assert len(load_rules(tmp_path / "none.toml")) == 0
 
 
 def test_shipped_rules_pass_their_own_examples(rules):

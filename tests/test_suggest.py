@@ -30,8 +30,8 @@ def test_with_the_shipped_rules_nothing_recurs_on_the_seeds(rules):
 
 
 def test_drafts_load_and_pass_their_examples(tmp_path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    empty = tmp_path / "none.toml"  # no rules at all
+    empty.write_text("")
     result = CliRunner().invoke(app, ["rules", "suggest", str(ROOT / "raw"), "--rules", str(empty)])
     assert result.exit_code == 0, result.output
     drafts = tmp_path / "drafts"
