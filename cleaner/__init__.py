@@ -5,13 +5,13 @@
 'The body.'
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .check import CheckResult, Finding, check
 from .config import Settings
-from .document import Document, Removal
+from .document import Document, Removal, Status
 from .errors import CleanerError, InputError, OutputError, RuleError
-from .pipeline import CorpusResult, Pipeline, clean_corpus, clean_documents, clean_text
+from .pipeline import CorpusResult, DocumentStage, Pipeline, Stage, clean_corpus, clean_documents, clean_text
 from .rule_tests import test_rules
 from .rules import Rules, load_rules
 from .run import run_clean
@@ -21,6 +21,7 @@ __all__ = [
     "CleanerError",
     "CorpusResult",
     "Document",
+    "DocumentStage",
     "Finding",
     "InputError",
     "OutputError",
@@ -29,6 +30,8 @@ __all__ = [
     "RuleError",
     "Rules",
     "Settings",
+    "Stage",
+    "Status",
     "__version__",
     "check",
     "clean_corpus",

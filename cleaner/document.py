@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
+
+class Status(StrEnum):
+    """What happened to a document, as the manifest writes it (a `str`: ``Status.KEPT == "kept"``)."""
+
+    KEPT = "kept"
+    DUPLICATE = "duplicate"
+    LANGUAGE = "language"
+    EMPTY = "empty"
+    ERROR = "error"
+
+
 #: Statuses a document can end with, as written in the manifest.
-STATUSES = ("kept", "duplicate", "language", "empty", "error")
+STATUSES = tuple(status.value for status in Status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +58,7 @@ class Document:
     flags: tuple[str, ...] = ()
     #: Paragraphs in another language than the document's: ``{"lang", "start", "end", "chars", "prob"}``.
     foreign: tuple[dict[str, Any], ...] = ()
-    status: str = "kept"
+    status: str = Status.KEPT
     reason: str | None = None
     chars_in: int = 0
     digest: str | None = None
@@ -67,6 +79,6 @@ class Document:
         return replace(self, metadata={**self.metadata, **values})
 
     def drop(self, status: str, reason: str) -> Document:
-        if status not in STATUSES or status == "kept":
+        if status not in STATUSES or status == Status.KEPT:
             raise ValueError(f"not a drop status: {status!r}")
-        return replace(self, status=status, reason=reason)
+        return replace(self, status=Status(status), reason=reason)

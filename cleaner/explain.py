@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .boilerplate import strip_boilerplate
 from .config import Settings
 from .dedup import exact_similarity
 from .document import Document
 from .errors import CleanerError, InputError
-from .metadata import extract_metadata
-from .normalize import normalize
 from .pipeline import Pipeline
 from .read import read_file
 from .rules import Rules
@@ -107,9 +104,10 @@ def explain(
     doc = _read_document(row, raw)
     if doc is None or doc.status == "error":
         return Explanation(row, "", (), {})
-    normalized = normalize(doc)
-    stripped = strip_boilerplate(normalized, rules, settings.rule_timeout, settings.max_removed_share)
-    final = extract_metadata(stripped)
+    pipeline = Pipeline(settings, rules)
+    normalized = pipeline.until("normalize").clean(doc)
+    stripped = pipeline.stage("boilerplate").batch([normalized])[0]
+    final = pipeline.stage("metadata").batch([stripped])[0]
     spans = [Span(r.start, r.end, r.rule) for r in stripped.removals]
     title = final.metadata.get("title")
     if any(r.rule == "title" for r in final.removals) and isinstance(title, str):
@@ -119,7 +117,6 @@ def explain(
         duplicate = {"of": row["duplicate_of"], "estimated": row.get("similarity"), "exact": None}
         original = _read_document(manifest_row(out, row["duplicate_of"]), raw)
         if original is not None and original.status != "error":
-            pipeline = Pipeline(settings, rules)
             texts = pipeline.clean(doc).text, pipeline.clean(original).text
             duplicate["exact"] = round(exact_similarity(*texts, settings.ngram), 4)
     return Explanation(row, normalized.text, tuple(sorted(spans, key=lambda s: s.start)), final.metadata, duplicate)

@@ -10,10 +10,10 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import regex
 
@@ -30,35 +30,94 @@ from .rules import Rules, load_rules
 
 log = logging.getLogger(__name__)
 
-#: The per-document stages, in order; each is ``Document -> Document`` given the pipeline.
-STAGES = ("normalize", "boilerplate", "metadata", "empty", "language", "signature")
 SHARD_SIZE = 64
 
 _HAS_WORD = regex.compile(r"\w")
 
 
+class Stage(Protocol):
+    """A step of the pipeline: a name, its own settings, and a call over a shard of documents.
+
+    A stage is pure: what it returns depends on the shard alone, so any executor can run it
+    (in this process, in a pool, on a Dask cluster) and the output is the same.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def batch(self, docs: list[Document]) -> list[Document]: ...
+
+
+@dataclass(frozen=True)
+class DocumentStage:
+    """A per-document stage: ``step`` turns a document into its next form; dropped documents
+    pass through untouched. ``step`` must pickle (a module-level function, or a `partial` of
+    one with the stage's settings), since the stage travels to worker processes.
+
+    >>> upper = DocumentStage("upper", lambda doc: doc.with_(text=doc.text.upper()))
+    >>> [d.text for d in upper.batch([Document(id="a", text="hi", source="")])]
+    ['HI']
+    """
+
+    name: str
+    step: Callable[[Document], Document]
+
+    def batch(self, docs: list[Document]) -> list[Document]:
+        step = self.step
+        return [doc if doc.dropped else step(doc) for doc in docs]
+
+
+def default_stages(settings: Settings, rules: Rules) -> tuple[Stage, ...]:
+    """The per-document stages of a cleaning run, in order: the one place the pipeline is
+    assembled. A new stage is a module with its step, and one line here."""
+    s = settings
+    return (
+        DocumentStage("normalize", normalize),
+        DocumentStage(
+            "boilerplate",
+            partial(strip_boilerplate, rules=rules, timeout=s.rule_timeout, max_removed_share=s.max_removed_share),
+        ),
+        DocumentStage("metadata", extract_metadata),
+        DocumentStage("empty", drop_empty),
+        DocumentStage(
+            "language",
+            partial(
+                detect_language,
+                allowed=s.lang,
+                budget=s.lang_chars,
+                backend=s.lang_backend,
+                min_prob=s.min_lang_prob,
+                drop_foreign=s.drop_foreign,
+            ),
+        ),
+        DocumentStage("signature", partial(fingerprint, ngram=s.ngram, num_perm=s.num_perm)),
+    )
+
+
 @dataclass(frozen=True)
 class Pipeline:
-    """The settings and rules a run uses: everything the per-document stages need, picklable."""
+    """The per-document stages a run uses, built from its settings and rules (`default_stages`),
+    or given; picklable, so it goes to every worker once."""
 
     settings: Settings = field(default_factory=Settings)
     rules: Rules = field(default_factory=Rules)
+    stages: tuple[Stage, ...] = ()
 
-    def stage(self, name: str, doc: Document) -> Document:
-        s = self.settings
-        if name == "normalize":
-            return normalize(doc)
-        if name == "boilerplate":
-            return strip_boilerplate(doc, self.rules, s.rule_timeout, s.max_removed_share)
-        if name == "metadata":
-            return extract_metadata(doc)
-        if name == "empty":
-            return drop_empty(doc)
-        if name == "language":
-            return detect_language(doc, s.lang, s.lang_chars, s.lang_backend, s.min_lang_prob, s.drop_foreign)
-        if name == "signature":
-            return fingerprint(doc, s.ngram, s.num_perm)
-        raise ValueError(f"unknown stage {name!r}")
+    def __post_init__(self) -> None:
+        if not self.stages:
+            object.__setattr__(self, "stages", default_stages(self.settings, self.rules))
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``."""
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise ValueError(f"unknown stage {name!r} (the pipeline has {', '.join(s.name for s in self.stages)})")
+
+    def until(self, name: str) -> Pipeline:
+        """The pipeline up to and including the stage ``name``: what `explain` and `suggest` run."""
+        position = [s.name for s in self.stages].index(self.stage(name).name)
+        return replace(self, stages=self.stages[: position + 1])
 
     def clean(self, doc: Document) -> Document:
         """Run every per-document stage on ``doc`` (a dropped document passes through)."""
@@ -68,12 +127,11 @@ class Pipeline:
         """Run the stages over a list of documents, one stage at a time, adding each stage's time
         to ``timings``. Stage by stage rather than document by document: a stage's tables and
         models stay in the processor's caches, which is about a fifth faster."""
-        for name in STAGES:
+        for stage in self.stages:
             start = time.perf_counter()
-            stage = partial(self.stage, name)
-            docs = [doc if doc.dropped else stage(doc) for doc in docs]
+            docs = stage.batch(docs)
             if timings is not None:
-                timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+                timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - start
         return docs
 
 
@@ -83,6 +141,10 @@ def drop_empty(doc: Document) -> Document:
         return doc
     reason = "empty input" if doc.chars_in == 0 else "no text left after cleaning"
     return doc.drop("empty", reason)
+
+
+#: The names of the default per-document stages, in order.
+STAGES = tuple(stage.name for stage in default_stages(Settings(), Rules()))
 
 
 def clean_shard(pipeline: Pipeline, shard: list[Document]) -> tuple[list[Document], dict[str, float]]:

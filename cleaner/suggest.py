@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .boilerplate import strip_boilerplate
 from .document import Document
-from .normalize import normalize
 from .rules import Rules
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
@@ -108,7 +106,9 @@ def suggest_rules(
     from .pipeline import Pipeline, clean_documents
 
     docs = list(docs)
-    copies = {d.id for d in clean_documents(docs, Pipeline(rules=rules)).documents if d.status == "duplicate"}
+    pipeline = Pipeline(rules=rules)
+    copies = {d.id for d in clean_documents(docs, pipeline).documents if d.status == "duplicate"}
+    stripping = pipeline.until("boilerplate")
     exact: dict[tuple[str, str], Suggestion] = {}
     prefixes: dict[tuple[str, str], Suggestion] = {}
     total = 0
@@ -116,7 +116,7 @@ def suggest_rules(
         if doc.dropped or doc.id in copies:
             continue
         total += 1
-        stripped = strip_boilerplate(normalize(doc), rules)
+        stripped = stripping.clean(doc)
         for kind, text in _units(stripped):
             words = fold(text).split()
             if len(words) < 2:

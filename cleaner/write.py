@@ -191,16 +191,24 @@ def write_output(
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait until the block is done (they are delivered right after it)."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """Ctrl-C and SIGTERM wait until the block is done: they are noted, then delivered after it
+    to the handlers as they were. (Python runs signal handlers in the main thread only, so a
+    handler swap holds them whatever other threads the process has, where a signal mask would not.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, _: caught.append(number)) for sig in _HELD}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for sig in caught:
+            signal.raise_signal(sig)
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:

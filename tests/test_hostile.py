@@ -170,13 +170,23 @@ def test_a_swap_cut_short_is_recovered_and_leftovers_are_swept(make_raw, tmp_pat
     assert (out / "manifest.jsonl").read_bytes() == before
 
 
-def test_signals_wait_until_the_swap_is_done(tmp_path):
+def test_signals_wait_until_the_swap_is_done():
+    import threading
+
     from cleaner.write import _signals_held
 
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # even where SIGINT came in ignored
+    other = threading.Thread(target=time.sleep, args=(0.5,))  # another thread could take a masked signal
+    other.start()
     order = []
-    with pytest.raises(KeyboardInterrupt), _signals_held():
-        os.kill(os.getpid(), signal.SIGINT)
-        order.append("swapped")  # the signal did not cut in here
+    try:
+        with pytest.raises(KeyboardInterrupt), _signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # room for the signal to arrive: it must still wait
+            order.append("swapped")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        other.join()
     assert order == ["swapped"]
 
 
