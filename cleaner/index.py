@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -81,17 +80,37 @@ def run_fingerprint(settings: Settings, rules: Rules) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()
 
 
-def write_index(path: Path, fingerprint: str, files: dict[str, str], documents: Iterable[IndexedDocument]) -> None:
-    """Write a fresh index at ``path`` (inside the staging folder: it moves into place with the rest)."""
-    with sqlite3.connect(path) as db:
-        db.executescript(_SCHEMA)
-        db.executemany("INSERT INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("cleaner", __version__)])
-        db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
-        db.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((d.id, d.source, d.status, d.duplicate_of, d.digest, d.signature, d.chars, d.shingles) for d in documents),
-        )
-    path.chmod(0o644)
+class IndexSink:
+    """A fresh index at ``path`` (inside the staging folder: it moves into place with the rest),
+    written document by document as the output is."""
+
+    def __init__(self, path: Path, fingerprint: str, files: dict[str, str], batch: int = 10_000) -> None:
+        self._path = path
+        self._db = sqlite3.connect(path)
+        self._db.executescript(_SCHEMA)
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("cleaner", __version__)])
+        self._db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
+        self._rows: list[tuple[Any, ...]] = []
+        self._batch = batch
+
+    def add(self, entry: Any) -> None:
+        d = entry.indexed
+        if d is not None:
+            self._rows.append((d.id, d.source, d.status, d.duplicate_of, d.digest, d.signature, d.chars, d.shingles))
+            if len(self._rows) >= self._batch:
+                self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+        self._rows = []
+
+    def close(self) -> None:
+        try:
+            self._flush()
+            self._db.commit()
+        finally:
+            self._db.close()
+        self._path.chmod(0o644)
 
 
 def _damage(files: dict[Any, Any], documents: dict[Any, IndexedDocument]) -> str | None:

@@ -12,59 +12,74 @@ from .config import Settings
 from .document import STATUSES
 
 
-def build_report(
-    rows: Iterable[dict[str, Any]], settings: Settings, seconds: dict[str, float], **context: Any
-) -> dict[str, Any]:
-    """Everything a person or a dashboard wants to know about a run, from its manifest rows (one pass)."""
-    by_rule: dict[str, dict[str, int]] = {}
-    statuses: Counter[str] = Counter()
-    languages: Counter[str] = Counter()
-    foreign: Counter[str] = Counter()
-    timeouts: Counter[str] = Counter()
-    clusters: dict[str, list[dict[str, Any]]] = {}
-    flagged, errors = [], []
-    documents = chars_in = chars_out = 0
-    for row in rows:
-        documents += 1
-        chars_in += row["chars_in"]
-        statuses[row["status"]] += 1
+class ReportBuilder:
+    """Everything a person or a dashboard wants to know about a run, gathered row by row from
+    its manifest as the output is written (one pass), then `result`."""
+
+    def __init__(self) -> None:
+        self.by_rule: dict[str, dict[str, int]] = {}
+        self.statuses: Counter[str] = Counter()
+        self.languages: Counter[str] = Counter()
+        self.foreign: Counter[str] = Counter()
+        self.timeouts: Counter[str] = Counter()
+        self.clusters: dict[str, list[dict[str, Any]]] = {}
+        self.flagged: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.documents = self.chars_in = self.chars_out = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.documents += 1
+        self.chars_in += row["chars_in"]
+        self.statuses[row["status"]] += 1
         for removal in row["removed"]:
-            entry = by_rule.setdefault(removal["rule"], {"removals": 0, "chars": 0, "documents": 0})
+            entry = self.by_rule.setdefault(removal["rule"], {"removals": 0, "chars": 0, "documents": 0})
             entry["removals"] += 1
             entry["chars"] += removal["chars"]
         for rule in {r["rule"] for r in row["removed"]}:
-            by_rule[rule]["documents"] += 1
+            self.by_rule[rule]["documents"] += 1
         if row["status"] == "kept":
-            chars_out += row["chars_out"]
-            languages[str(row["lang"])] += 1
-            foreign.update(f["lang"] for f in row["foreign"])
+            self.chars_out += row["chars_out"]
+            self.languages[str(row["lang"])] += 1
+            self.foreign.update(f["lang"] for f in row["foreign"])
         if row["duplicate_of"] is not None:
             exact = str(row["reason"] or "").startswith("exact")
-            clusters.setdefault(row["duplicate_of"], []).append(
+            self.clusters.setdefault(row["duplicate_of"], []).append(
                 {"id": row["id"], "similarity": row["similarity"], "exact": exact}
             )
         if row["flags"]:
-            flagged.append({"id": row["id"], "flags": row["flags"]})
-            timeouts.update(f.split(":", 1)[1] for f in row["flags"] if f.startswith("rule-timeout:"))
+            self.flagged.append({"id": row["id"], "flags": row["flags"]})
+            self.timeouts.update(f.split(":", 1)[1] for f in row["flags"] if f.startswith("rule-timeout:"))
         if row["status"] == "error":
-            errors.append({"id": row["id"], "reason": row["reason"]})
-    return {
-        "cleaner": __version__,
-        **context,
-        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()},
-        "documents": documents,
-        "by_status": {status: statuses.get(status, 0) for status in STATUSES},
-        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1]["chars"], kv[0]))),
-        "by_language": dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "foreign_paragraphs": dict(sorted(foreign.items())),
-        "chars_in": chars_in,
-        "chars_out": chars_out,
-        "flagged": flagged,
-        "rule_timeouts": dict(sorted(timeouts.items())),
-        "errors": errors,
-        "clusters": [{"kept": k, "duplicates": members} for k, members in sorted(clusters.items())],
-        "seconds": {name: round(value, 4) for name, value in seconds.items()},
-    }
+            self.errors.append({"id": row["id"], "reason": row["reason"]})
+
+    def result(self, settings: Settings, seconds: dict[str, float], **context: Any) -> dict[str, Any]:
+        return {
+            "cleaner": __version__,
+            **context,
+            "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()},
+            "documents": self.documents,
+            "by_status": {status: self.statuses.get(status, 0) for status in STATUSES},
+            "by_rule": dict(sorted(self.by_rule.items(), key=lambda kv: (-kv[1]["chars"], kv[0]))),
+            "by_language": dict(sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "foreign_paragraphs": dict(sorted(self.foreign.items())),
+            "chars_in": self.chars_in,
+            "chars_out": self.chars_out,
+            "flagged": self.flagged,
+            "rule_timeouts": dict(sorted(self.timeouts.items())),
+            "errors": self.errors,
+            "clusters": [{"kept": k, "duplicates": members} for k, members in sorted(self.clusters.items())],
+            "seconds": {name: round(value, 4) for name, value in seconds.items()},
+        }
+
+
+def build_report(
+    rows: Iterable[dict[str, Any]], settings: Settings, seconds: dict[str, float], **context: Any
+) -> dict[str, Any]:
+    """The report of a run from its manifest rows (one pass)."""
+    builder = ReportBuilder()
+    for row in rows:
+        builder.add(row)
+    return builder.result(settings, seconds, **context)
 
 
 def summary(report: dict[str, Any]) -> str:

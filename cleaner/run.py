@@ -22,26 +22,28 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .dedup import Candidate
+from .dedup import Candidate, Duplicate
 from .distributed import CandidateChunks, dask_duplicates
 from .document import STATUSES, Document
 from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
-from .index import INDEX, CorpusIndex, IndexedDocument, file_digest, run_fingerprint, write_index
+from .index import INDEX, CorpusIndex, IndexedDocument, IndexSink, file_digest, run_fingerprint
 from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates
 from .read import iter_input_files, read_file, relative_name
-from .report import build_report
+from .report import ReportBuilder
 from .rules import Rules, load_rules
 from .write import (
     CORPUS,
     FORMATS,
     MANIFEST,
+    Entry,
+    ParquetSink,
+    Sink,
+    TxtSink,
     check_paths,
     corpus_record,
     manifest_record,
-    parquet_writer,
     recover_output,
-    txt_writer,
     write_output,
 )
 
@@ -53,8 +55,9 @@ class _Previous:
     """What the previous run left in ``OUT`` that can be reused."""
 
     index: CorpusIndex
+    corpus: Path
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by source
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # corpus records by id
+    recorded: set[str] = field(default_factory=set)  # ids in the corpus (their texts stay on disk)
 
     @classmethod
     def load(cls, out: Path, fingerprint: str, num_perm: int) -> _Previous | None:
@@ -63,7 +66,7 @@ class _Previous:
         index = CorpusIndex.open(out / INDEX)
         if index is None or index.fingerprint != fingerprint:
             return None
-        previous = cls(index)
+        previous = cls(index, out / CORPUS)
         try:
             with open(out / MANIFEST, encoding="utf-8") as handle:
                 for number, line in enumerate(handle, start=1):
@@ -71,12 +74,14 @@ class _Previous:
                     if not _valid_row(row):
                         raise ValueError(f"{MANIFEST} line {number} is not a manifest row")
                     previous.rows.setdefault(row["source"], []).append(row)
+            last = None
             with open(out / CORPUS, encoding="utf-8") as handle:
                 for number, line in enumerate(handle, start=1):
                     record = json.loads(line)
-                    if not _valid_record(record):
-                        raise ValueError(f"{CORPUS} line {number} is not a corpus record")
-                    previous.records[record["id"]] = record
+                    if not _valid_record(record) or (last is not None and record["id"] <= last):
+                        raise ValueError(f"{CORPUS} line {number} is not the next corpus record")
+                    last = record["id"]
+                    previous.recorded.add(last)
             previous._check(num_perm)
         except (OSError, ValueError, RecursionError) as exc:
             log.warning("the previous output in %s cannot be reused (%s): cleaning everything again", out, exc)
@@ -94,7 +99,7 @@ class _Previous:
             if {row["id"] for row in rows} != by_source.get(source, set()):
                 raise ValueError(f"the manifest and the index disagree on the documents of {source}")
             for row in rows:
-                if (row["status"] == "kept") != (row["id"] in self.records):
+                if (row["status"] == "kept") != (row["id"] in self.recorded):
                     raise ValueError(f"the manifest and the corpus disagree on {row['id']}")
                 if row["status"] != self.index.documents[row["id"]].status:
                     raise ValueError(f"the manifest and the index disagree on {row['id']}")
@@ -115,6 +120,33 @@ class _Previous:
             if not orphaned:
                 return sources
             sources -= orphaned
+
+
+class _SortedRecords:
+    """The previous corpus's records, read forward as ids are asked for in increasing order (the
+    corpus is sorted by id): one record in memory at a time, however large the corpus."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed in close)
+        self._next: dict[str, Any] | None = None
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        while True:
+            if self._next is None:
+                line = self._handle.readline()
+                if not line:
+                    return None
+                self._next = json.loads(line)
+            found = self._next["id"]
+            if found >= doc_id:
+                if found > doc_id:
+                    return None
+                record, self._next = self._next, None
+                return record
+            self._next = None  # a record of a file that is not reused
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 def _valid_row(row: Any) -> bool:
@@ -205,6 +237,169 @@ def _formats(output_format: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(asked))
 
 
+@dataclass
+class _Plan:
+    """What a run reads and what it reuses from the previous output: the hand-off of `_plan`."""
+
+    raw: Path
+    out: Path
+    root: Path
+    files: list[Path]
+    digests: dict[str, str]
+    fingerprint: str
+    previous: _Previous | None
+    reused: set[str]
+    old_rows: dict[str, dict[str, Any]]  # by id, of the reused files
+
+    @property
+    def old_index(self) -> dict[str, IndexedDocument]:
+        return self.previous.index.documents if self.previous else {}
+
+    def anchors(self) -> list[Candidate]:
+        """The kept documents of the reused files: new documents are deduplicated against them."""
+        index = self.old_index
+        return [
+            index[i].candidate(n)
+            for n, (i, row) in enumerate(self.old_rows.items())
+            if row["status"] == "kept" and i in index
+        ]
+
+    def to_clean(self) -> list[Path]:
+        return [path for path in self.files if relative_name(path, self.root) not in self.reused]
+
+    def new_documents(self) -> Iterator[Document]:
+        for path in self.to_clean():
+            yield from read_file(path, self.root)
+
+
+def _plan(raw: Path, out: Path, settings: Settings, rules: Rules, full: bool) -> _Plan:
+    """Phase 1: list the input, hash it, and work out what the previous output can lend."""
+    fingerprint = run_fingerprint(settings, rules)
+    files = iter_input_files(raw)
+    root = raw if raw.is_dir() else raw.parent
+    digests = _digests(files, root)
+    previous = None if full else _Previous.load(out, fingerprint, settings.num_perm)
+    reused = previous.reusable(digests) if previous else set()
+    old_rows = {row["id"]: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
+    return _Plan(raw, out, root, files, digests, fingerprint, previous, reused, old_rows)
+
+
+class _Candidates:
+    """What dedup needs of each document, gathered as they are cleaned: in memory for the local
+    engine, in chunk files that the cluster groups for Dask."""
+
+    def __init__(self, executor: Executor, folder: Path, out: Path, cleanup: list[Callable[[], Any]]) -> None:
+        self.chunks: CandidateChunks | None = None
+        self.items: list[Candidate] = []
+        if isinstance(executor, DaskExecutor):
+            executor.open()
+            chunk_folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.candidates-{os.getpid()}-", dir=folder))
+            cleanup.append(lambda: shutil.rmtree(chunk_folder, ignore_errors=True))
+            cleanup.append(executor.close)
+            self.chunks = CandidateChunks(chunk_folder)
+
+    def add(self, found: Candidate) -> None:
+        if self.chunks is not None:
+            self.chunks.add(found)
+        else:
+            self.items.append(found)
+
+    def duplicates(self, settings: Settings) -> dict[str, Duplicate]:
+        """Phase 3: the corpus-level step over every candidate at once."""
+        s = settings
+        if self.chunks is not None:
+            self.chunks.flush()
+            found = dask_duplicates(self.chunks.paths, s.threshold, s.num_perm, s.containment, s.keep)
+        else:
+            found = find_duplicates(self.items, settings)
+        return {d.id: d for d in found}
+
+
+def _clean(
+    plan: _Plan,
+    pipeline: Pipeline,
+    executor: Executor,
+    progress: Callable[[int], None] | None,
+    spill: _Spill,
+    candidates: _Candidates,
+    seconds: dict[str, float],
+) -> None:
+    """Phase 2: every new document through the per-document stages, into the spill."""
+    anchors = plan.anchors()
+    for anchor in anchors:
+        candidates.add(anchor)
+    taken = {i: row["source"] for i, row in plan.old_rows.items()}
+    stream = clean_stream(plan.new_documents(), pipeline, executor, progress, taken, seconds)
+    log.info(
+        "cleaning %d files (%d reused), %s executor",
+        len(plan.files) - len(plan.reused),
+        len(plan.reused),
+        executor.name,
+    )
+    for order, doc in enumerate(stream, start=len(anchors)):
+        spill.add(doc)
+        found = candidate(doc, order)
+        if found is not None:
+            candidates.add(found)
+
+
+def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> Iterator[Entry]:
+    """Every document's manifest row, corpus record and index row, in id order, decisions applied."""
+    previous = _SortedRecords(plan.previous.corpus) if plan.previous else None
+    old_index = plan.old_index
+    try:
+        for doc_id in sorted([*plan.old_rows, *spill.ids()]):
+            fingerprint = None
+            if doc_id in plan.old_rows:
+                row = plan.old_rows[doc_id]
+                record = previous.get(doc_id) if previous else None
+            else:
+                entry = spill.get(doc_id)
+                row, record, fingerprint = entry["row"], entry["record"], entry["fingerprint"]
+            dup = duplicates.get(doc_id)
+            if dup is not None:
+                row |= {
+                    "status": "duplicate",
+                    "reason": duplicate_reason(dup),
+                    "duplicate_of": dup.of,
+                    "similarity": dup.similarity,
+                }
+            indexed = old_index.get(doc_id) if doc_id in plan.old_rows else _indexed(row, fingerprint)
+            yield Entry(row, record if row["status"] == "kept" else None, indexed)
+    finally:
+        if previous is not None:
+            previous.close()
+
+
+def _indexed(row: dict[str, Any], fingerprint: list[Any] | None) -> IndexedDocument:
+    digest, signature, chars, shingles = fingerprint or (None, None, 0, 0)
+    signature_bytes = base64.b64decode(signature) if signature else None
+    return IndexedDocument(
+        row["id"], row["source"], row["status"], row["duplicate_of"], digest, signature_bytes, chars, shingles
+    )
+
+
+def _write(
+    plan: _Plan, entries: Iterator[Entry], report: Callable[[ReportBuilder], dict[str, Any]], formats: tuple[str, ...]
+) -> dict[str, Any]:
+    """Phase 4: one pass over the entries writes every file of the output, then the report."""
+    builder = ReportBuilder()
+
+    def counted() -> Iterator[Entry]:
+        for entry in entries:
+            builder.add(entry.row)
+            yield entry
+
+    sinks: dict[str, Callable[[Path], Sink]] = {INDEX: lambda path: IndexSink(path, plan.fingerprint, plan.digests)}
+    if "parquet" in formats:
+        sinks["corpus.parquet"] = ParquetSink
+    if "txt" in formats:
+        sinks["txt"] = TxtSink
+    result: dict[str, Any] = {}
+    write_output(plan.out, counted(), lambda: result.setdefault("report", report(builder)), sinks)
+    return result["report"]
+
+
 def run_clean(
     raw: Path | str = "raw",
     out: Path | str = "clean",
@@ -218,14 +413,17 @@ def run_clean(
     workers: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    pipeline: Pipeline | None = None,
 ) -> dict[str, Any]:
     """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report.
 
-    Documents stream through the stages to a spill file beside ``out``; only their signatures
-    stay in memory for dedup. ``full`` ignores what a previous output could lend. ``workers``
-    processes clean in parallel (default: all cores for inputs over a few megabytes); with
-    ``engine="dask"`` the stages run on the Dask cluster at ``scheduler`` (an address or a
-    scheduler file; none: a local cluster). The output is the same whatever runs it.
+    Phases: plan (what to read, what to reuse) -> clean (the executor runs the per-document
+    stages into a spill file beside ``out``; only signatures stay in memory) -> dedup (all
+    signatures at once) -> write (one pass). ``full`` ignores what a previous output could lend.
+    ``workers`` processes clean in parallel (default: all cores for inputs over a few
+    megabytes); with ``engine="dask"`` the stages run on the Dask cluster at ``scheduler`` (an
+    address or a scheduler file; none: a local cluster). ``pipeline`` replaces the stages built
+    from ``settings`` and ``rules``. The output is the same whatever runs it.
     """
     raw, out = Path(raw), Path(out)
     if not raw.exists():
@@ -240,127 +438,36 @@ def run_clean(
         rules = load_rules(rules)
     settings = settings or Settings()
     started = time.perf_counter()
-    fingerprint = run_fingerprint(settings, rules)
-    files = iter_input_files(raw)
-    root = raw if raw.is_dir() else raw.parent
-    digests = _digests(files, root)
-    previous = None if full else _Previous.load(out, fingerprint, settings.num_perm)
-    reused = previous.reusable(digests) if previous else set()
-    old_rows = {row["id"]: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
-    old_index = previous.index.documents if previous else {}
-    anchors = [
-        old_index[i].candidate(n)
-        for n, (i, row) in enumerate(old_rows.items())
-        if row["status"] == "kept" and i in old_index
-    ]
-
-    def new_documents() -> Iterator[Document]:
-        for path in files:
-            if relative_name(path, root) not in reused:
-                yield from read_file(path, root)
-
+    plan = _plan(raw, out, settings, rules, full)
+    folder = out.absolute().parent
     try:
-        out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        spill = _Spill(out.absolute().parent)
+        folder.mkdir(parents=True, exist_ok=True)
+        spill = _Spill(folder)
     except OSError as exc:
         raise OutputError(f"cannot write next to the output folder {out}: {exc.strerror or exc}") from exc
     cleanup: list[Callable[[], Any]] = [spill.close]
     try:
         seconds: dict[str, float] = {}
-        taken = {i: row["source"] for i, row in old_rows.items()}
         if executor is None:
-            todo = [p for p in files if relative_name(p, root) not in reused]
-            size = sum(_size(p) for p in todo)
+            size = sum(_size(p) for p in plan.to_clean())
             executor = executor_for(workers, size, engine=engine, scheduler=scheduler)
-        if isinstance(executor, DaskExecutor):
-            # signatures go to chunk files that the cluster groups; none stay here
-            executor.open()
-            chunk_folder = Path(
-                tempfile.mkdtemp(prefix=f".{out.name}.candidates-{os.getpid()}-", dir=out.absolute().parent)
-            )
-            cleanup.append(lambda: shutil.rmtree(chunk_folder, ignore_errors=True))
-            cleanup.append(executor.close)
-            chunks = CandidateChunks(chunk_folder)
-            for anchor in anchors:
-                chunks.add(anchor)
-            add: Callable[[Candidate], None] = chunks.add
-        else:
-            candidates: list[Candidate] = list(anchors)
-            add = candidates.append
-        stream = clean_stream(new_documents(), Pipeline(settings, rules), executor, progress, taken, seconds)
-        log.info("cleaning %d files (%d reused), %s executor", len(files) - len(reused), len(reused), executor.name)
-        for order, doc in enumerate(stream, start=len(anchors)):
-            spill.add(doc)
-            found = candidate(doc, order)
-            if found is not None:
-                add(found)
+        candidates = _Candidates(executor, folder, out, cleanup)
+        _clean(plan, pipeline or Pipeline(settings, rules), executor, progress, spill, candidates, seconds)
         dedup_started = time.perf_counter()
-        if isinstance(executor, DaskExecutor):
-            chunks.flush()
-            s = settings
-            found_duplicates = dask_duplicates(chunks.paths, s.threshold, s.num_perm, s.containment, s.keep)
-        else:
-            found_duplicates = find_duplicates(candidates, settings)
-        duplicates = {d.id: d for d in found_duplicates}
+        duplicates = candidates.duplicates(settings)
         seconds["dedup"] = time.perf_counter() - dedup_started
         seconds["total"] = time.perf_counter() - started  # writing not included
-        ids = sorted([*old_rows, *spill.ids()])
-
-        def entries() -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, list[Any] | None]]:
-            """Every document's manifest row, corpus record and fingerprint, in id order, decisions applied."""
-            for doc_id in ids:
-                if doc_id in old_rows:
-                    row, fingerprint = old_rows[doc_id], None
-                    record = previous.records.get(doc_id) if previous else None
-                else:
-                    entry = spill.get(doc_id)
-                    row, record, fingerprint = entry["row"], entry["record"], entry["fingerprint"]
-                dup = duplicates.get(doc_id)
-                if dup is not None:
-                    row |= {
-                        "status": "duplicate",
-                        "reason": duplicate_reason(dup),
-                        "duplicate_of": dup.of,
-                        "similarity": dup.similarity,
-                    }
-                yield row, record if row["status"] == "kept" else None, fingerprint
-
-        def rows() -> Iterator[dict[str, Any]]:
-            return (row for row, _, _ in entries())
-
-        def records() -> Iterator[dict[str, Any]]:
-            return (record for _, record, _ in entries() if record is not None)
-
-        def index_rows() -> Iterator[IndexedDocument]:
-            for row, _, fingerprint in entries():
-                doc_id = row["id"]
-                if doc_id in old_rows:
-                    if doc_id in old_index:
-                        yield old_index[doc_id]
-                    continue
-                digest, signature, chars, shingles = fingerprint or (None, None, 0, 0)
-                signature_bytes = base64.b64decode(signature) if signature else None
-                yield IndexedDocument(
-                    doc_id, row["source"], row["status"], row["duplicate_of"], digest, signature_bytes, chars, shingles
-                )
-
-        report = build_report(
-            rows(),
-            settings,
-            seconds,
-            raw=str(raw),
-            raw_path=str(raw.resolve()),
-            out=str(out),
-            rules=rules.folder,
-            rules_loaded=len(rules),
-            incremental={"reused_files": len(reused), "cleaned_files": len(files) - len(reused)},
+        context = {
+            "raw": str(raw),
+            "raw_path": str(raw.resolve()),
+            "out": str(out),
+            "rules": rules.folder,
+            "rules_loaded": len(rules),
+            "incremental": {"reused_files": len(plan.reused), "cleaned_files": len(plan.files) - len(plan.reused)},
+        }
+        report = _write(
+            plan, _entries(plan, spill, duplicates), lambda b: b.result(settings, seconds, **context), formats
         )
-        extra = {INDEX: lambda path: write_index(path, fingerprint, digests, index_rows())}
-        if "parquet" in formats:
-            extra["corpus.parquet"] = parquet_writer(records)
-        if "txt" in formats:
-            extra["txt"] = txt_writer(records)
-        write_output(out, rows(), records(), report, extra)
     finally:
         for step in reversed(cleanup):
             step()

@@ -18,8 +18,9 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import xxhash
 
@@ -156,15 +157,51 @@ def check_replaceable(out: Path) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One document as the output has it: its manifest row, its corpus record (kept documents
+    only) and its index row."""
+
+    row: dict[str, Any]
+    record: dict[str, Any] | None
+    indexed: Any = None  # an `IndexedDocument`, or None when the index has no row for it
+
+
+class Sink(Protocol):
+    """A file (or folder) of the output, written entry by entry in one pass over the documents."""
+
+    def add(self, entry: Entry) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _JsonlSink:
+    """``corpus.jsonl`` (the records) or ``manifest.jsonl`` (the rows)."""
+
+    def __init__(self, path: Path, field: str) -> None:
+        self._handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 (closed in close)
+        self._field = field
+
+    def add(self, entry: Entry) -> None:
+        value = getattr(entry, self._field)
+        if value is not None:
+            self._handle.write(json_line(value))
+
+    def close(self) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+
 def write_output(
     out: Path,
-    manifest_rows: Iterable[dict[str, Any]],
-    corpus_records: Iterable[dict[str, Any]],
-    report: dict[str, Any],
-    extra: dict[str, Callable[[Path], None]] | None = None,
+    entries: Iterable[Entry],
+    report: Callable[[], dict[str, Any]],
+    sinks: dict[str, Callable[[Path], Sink]] | None = None,
 ) -> None:
-    """Write ``corpus.jsonl``, ``manifest.jsonl``, ``report.json`` (and ``extra`` files, each
-    written by its function into the staging folder) to ``out``, atomically."""
+    """Write ``out`` atomically, in one pass over ``entries``: ``corpus.jsonl``,
+    ``manifest.jsonl`` and each of ``sinks`` (a name in ``out`` and what writes it), then
+    ``report.json`` from ``report()`` once every entry is written."""
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -172,15 +209,18 @@ def write_output(
     except OSError as exc:
         raise OutputError(f"cannot create the output folder next to {out}: {exc.strerror or exc}") from exc
     try:
-        for name, records in ((CORPUS, corpus_records), (MANIFEST, manifest_rows)):
-            with open(staging / name, "w", encoding="utf-8") as handle:
-                for record in records:
-                    handle.write(json_line(record))
-                handle.flush()
-                os.fsync(handle.fileno())
-        (staging / REPORT).write_text(json_text(report) + "\n", encoding="utf-8")
-        for name, writer in (extra or {}).items():
-            writer(staging / name)
+        opened: list[Sink] = []
+        try:
+            opened.append(_JsonlSink(staging / CORPUS, "record"))
+            opened.append(_JsonlSink(staging / MANIFEST, "row"))
+            opened.extend(make(staging / name) for name, make in (sinks or {}).items())
+            for entry in entries:
+                for sink in opened:
+                    sink.add(entry)
+        finally:
+            for sink in opened:
+                sink.close()
+        (staging / REPORT).write_text(json_text(report(), indent=2) + "\n", encoding="utf-8")
         (staging / MARKER).write_text(json.dumps({"cleaner": __version__}) + "\n", encoding="utf-8")
         _swap_into_place(staging, out)
     except (OSError, sqlite3.Error) as exc:
@@ -197,8 +237,8 @@ def _signals_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[int] = []
-    previous = {sig: signal.signal(sig, lambda number, _: caught.append(number)) for sig in _HELD}
+    caught: list[signal.Signals] = []
+    previous = {sig: signal.signal(sig, lambda number, _: caught.append(signal.Signals(number))) for sig in _HELD}
     try:
         yield
     finally:
@@ -295,27 +335,35 @@ PARQUET_COLUMNS = {
 }
 
 
-def parquet_writer(records: Callable[[], Iterable[dict[str, Any]]], batch: int = 2048) -> Callable[[Path], None]:
-    """A writer of ``corpus.parquet``, batch by batch: id, text, title, lang, source, line, and
-    the metadata object as JSON text (its fields' types vary from record to record)."""
+class ParquetSink:
+    """``corpus.parquet``, written batch by batch: id, text, title, lang, source, line, and the
+    metadata object as JSON text (its fields' types vary from record to record)."""
 
-    def write(path: Path) -> None:
+    def __init__(self, path: Path, batch: int = 2048) -> None:
         try:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError as exc:
             raise OutputError("--format parquet needs pyarrow: pip install 'cleaner[parquet]'") from exc
-        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in PARQUET_COLUMNS.items()])
-        with pq.ParquetWriter(path, schema) as writer:
-            rows: list[dict[str, Any]] = []
-            for record in records():
-                rows.append(_parquet_row(record))
-                if len(rows) >= batch:
-                    writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-                    rows = []
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+        self._pa = pa
+        self._schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in PARQUET_COLUMNS.items()])
+        self._writer = pq.ParquetWriter(path, self._schema)
+        self._rows: list[dict[str, Any]] = []
+        self._batch = batch
 
-    return write
+    def add(self, entry: Entry) -> None:
+        if entry.record is not None:
+            self._rows.append(_parquet_row(entry.record))
+            if len(self._rows) >= self._batch:
+                self._flush()
+
+    def _flush(self) -> None:
+        self._writer.write_table(self._pa.Table.from_pylist(self._rows, schema=self._schema))
+        self._rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
 
 
 def _parquet_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -337,20 +385,26 @@ def _parquet_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def txt_writer(records: Callable[[], Iterable[dict[str, Any]]]) -> Callable[[Path], None]:
-    """A writer of the ``txt/`` folder: one text file per kept document at ``txt/<id>.txt``
-    (`txt_name`), the title on its first line, mirroring RAW's tree."""
+class TxtSink:
+    """The ``txt/`` folder: one text file per kept document at ``txt/<id>.txt`` (`txt_name`),
+    the title on its first line, mirroring RAW's tree."""
 
-    def write(folder: Path) -> None:
+    def __init__(self, folder: Path) -> None:
         folder.mkdir()
-        for record in records():
-            target = folder / txt_name(record["id"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            title = record["metadata"].get("title")
-            title = title if isinstance(title, str) else None
-            target.write_text((f"{title}\n\n" if title else "") + record["text"] + "\n", encoding="utf-8")
+        self._folder = folder
 
-    return write
+    def add(self, entry: Entry) -> None:
+        record = entry.record
+        if record is None:
+            return
+        target = self._folder / txt_name(record["id"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        title = record["metadata"].get("title")
+        title = title if isinstance(title, str) else None
+        target.write_text((f"{title}\n\n" if title else "") + record["text"] + "\n", encoding="utf-8")
+
+    def close(self) -> None:
+        pass
 
 
 # What a file name may hold as it is; anything else is %-escaped (and so is "%").
