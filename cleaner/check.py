@@ -18,7 +18,7 @@ from .document import Document
 from .errors import InputError
 from .explain import run_settings
 from .index import INDEX, CorpusIndex
-from .pipeline import Pipeline, clean_documents
+from .pipeline import Pipeline, clean_documents, fit_corpus_stages
 from .read import read_documents
 from .rules import Rules
 
@@ -77,13 +77,20 @@ def _additions(paths: Sequence[Path]) -> list[tuple[Document, str]]:
 
 
 def check(
-    paths: Sequence[Path | str], rules: Rules, against: Path | str | None = None, settings: Settings | None = None
+    paths: Sequence[Path | str],
+    rules: Rules,
+    against: Path | str | None = None,
+    settings: Settings | None = None,
+    pipeline: Pipeline | None = None,
 ) -> CheckResult:
-    """Clean ``paths`` in memory and report what would be wrong with adding them."""
+    """Clean ``paths`` in memory and report what would be wrong with adding them. Corpus-level
+    stages of ``pipeline`` use the state the corpus at ``against`` was cleaned with."""
     folders = [Path(p) for p in paths]
     against = Path(against) if against is not None else None
     settings = run_settings(against, settings)
     anchors = []
+    pipeline = pipeline or Pipeline(settings, rules)
+    states: dict[str, Any] = {}
     if against is not None:
         index = CorpusIndex.open(against / INDEX)
         if index is None:
@@ -92,9 +99,15 @@ def check(
                 f"run `cleaner clean` into {against} again"
             )
         anchors = [d.candidate(order) for order, d in enumerate(index.kept())]
+        states = index.stage_states
     additions = _additions(folders)
     where = {doc.id: path for doc, path in additions}
-    result = clean_documents((doc for doc, _ in additions), Pipeline(settings, rules), anchors=anchors)
+    if pipeline.needs_fitting:
+        if states:
+            pipeline = pipeline.fitted(states)
+        else:  # no corpus to learn from: the additions alone
+            pipeline, _ = fit_corpus_stages(pipeline, lambda: (doc for doc, _ in additions))
+    result = clean_documents((doc for doc, _ in additions), pipeline, anchors=anchors)
     findings = []
     for doc in result.documents:
         path, line = where.get(doc.id, doc.source), doc.line

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +72,15 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_fingerprint(settings: Settings, rules: Rules) -> str:
-    """What decides a run's results besides its input: settings, rule files, versions."""
+def run_fingerprint(settings: Settings, rules: Rules, states: dict[str, Any] | None = None) -> str:
+    """What decides a run's results besides its input: settings, rule files, versions, and the
+    fitted state of corpus-level stages."""
     rule_files = {Path(s.file).name: hashlib.sha256(Path(s.file).read_bytes()).hexdigest() for s in rules.sets}
     decisive = {k: v for k, v in asdict(settings).items() if k != "strict"}
-    payload = {"cleaner": __version__, "schema": SCHEMA_VERSION, "settings": decisive, "rules": rule_files}
+    payload: dict[str, Any] = {"cleaner": __version__, "schema": SCHEMA_VERSION, "settings": decisive}
+    payload["rules"] = rule_files
+    if states:
+        payload["stages"] = states
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()
 
 
@@ -84,11 +88,21 @@ class IndexSink:
     """A fresh index at ``path`` (inside the staging folder: it moves into place with the rest),
     written document by document as the output is."""
 
-    def __init__(self, path: Path, fingerprint: str, files: dict[str, str], batch: int = 10_000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fingerprint: str,
+        files: dict[str, str],
+        states: dict[str, Any] | None = None,
+        batch: int = 10_000,
+    ) -> None:
         self._path = path
         self._db = sqlite3.connect(path)
         self._db.executescript(_SCHEMA)
-        self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("cleaner", __version__)])
+        meta = [("fingerprint", fingerprint), ("cleaner", __version__)]
+        if states:  # what the corpus-level stages learned, for explain, check and the next run
+            meta.append(("stage_states", json.dumps(states, sort_keys=True, ensure_ascii=False)))
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
         self._db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
         self._rows: list[tuple[Any, ...]] = []
         self._batch = batch
@@ -145,6 +159,8 @@ class CorpusIndex:
     fingerprint: str
     files: dict[str, str]
     documents: dict[str, IndexedDocument]
+    #: the fitted state of the corpus-level stages, by stage name
+    stage_states: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: Path) -> CorpusIndex | None:
@@ -165,7 +181,14 @@ class CorpusIndex:
         if damage:
             log.warning("the index %s is damaged (%s): not used", path, damage)
             return None
-        return cls(str(meta.get("fingerprint", "")), files, documents)
+        try:
+            states = json.loads(meta.get("stage_states") or "{}")
+        except ValueError:
+            states = None
+        if not isinstance(states, dict):
+            log.warning("the index %s is damaged (its stage states are not an object): not used", path)
+            return None
+        return cls(str(meta.get("fingerprint", "")), files, documents, states)
 
     def kept(self) -> list[IndexedDocument]:
         return [d for d in self.documents.values() if d.status == "kept" and d.signature]

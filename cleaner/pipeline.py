@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import regex
 
@@ -21,6 +21,7 @@ from .boilerplate import strip_boilerplate
 from .config import Settings
 from .dedup import Candidate, Duplicate, fingerprint, near_duplicate_clusters
 from .document import Document
+from .errors import InputError
 from .executor import Executor, SerialExecutor
 from .language import detect_language
 from .metadata import extract_metadata
@@ -67,6 +68,30 @@ class DocumentStage:
         return [doc if doc.dropped else step(doc) for doc in docs]
 
 
+class CorpusStage(Protocol):
+    """A stage that must see the whole corpus before it changes any document (lines that recur
+    across a site's pages, say). It runs in two steps: `fit` over each shard of documents (as
+    the stages before it leave them) gives a partial state, `merge` makes the corpus's state of
+    the parts, and `bind` turns that state into a per-document stage, run like any other. The
+    state is plain JSON data: it is saved in the output (``index.sqlite``), and it is part of
+    the run's fingerprint, so `explain`, `check` and incremental runs see what the run saw.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def fit(self, docs: list[Document]) -> Any: ...
+
+    def merge(self, parts: list[Any]) -> Any: ...
+
+    def bind(self, state: Any) -> Stage: ...
+
+
+def is_corpus_stage(stage: object) -> bool:
+    """Whether ``stage`` is a `CorpusStage` still to be fitted."""
+    return callable(getattr(stage, "fit", None)) and callable(getattr(stage, "bind", None))
+
+
 def default_stages(settings: Settings, rules: Rules) -> tuple[Stage, ...]:
     """The per-document stages of a cleaning run, in order: the one place the pipeline is
     assembled. A new stage is a module with its step, and one line here."""
@@ -101,23 +126,40 @@ class Pipeline:
 
     settings: Settings = field(default_factory=Settings)
     rules: Rules = field(default_factory=Rules)
-    stages: tuple[Stage, ...] = ()
+    stages: tuple[Stage | CorpusStage, ...] | None = None
 
     def __post_init__(self) -> None:
-        if not self.stages:
+        if self.stages is None:
             object.__setattr__(self, "stages", default_stages(self.settings, self.rules))
+
+    @property
+    def steps(self) -> tuple[Stage | CorpusStage, ...]:
+        return self.stages or ()
+
+    @property
+    def needs_fitting(self) -> bool:
+        """Whether a corpus-level stage must be fitted (`fit_corpus_stages`) before documents are cleaned."""
+        return any(is_corpus_stage(stage) for stage in self.steps)
+
+    def fitted(self, states: dict[str, Any]) -> Pipeline:
+        """The pipeline with each corpus-level stage bound to its state in ``states`` (by name)."""
+        missing = [s.name for s in self.steps if is_corpus_stage(s) and s.name not in states]
+        if missing:
+            raise InputError(f"no fitted state for the corpus-level stage(s) {', '.join(missing)}")
+        bound = tuple(s.bind(states[s.name]) if is_corpus_stage(s) else s for s in self.steps)  # type: ignore[union-attr]
+        return replace(self, stages=bound)
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
-        for stage in self.stages:
+        for stage in self.steps:
             if stage.name == name:
-                return stage
-        raise ValueError(f"unknown stage {name!r} (the pipeline has {', '.join(s.name for s in self.stages)})")
+                return stage  # type: ignore[return-value]
+        raise ValueError(f"unknown stage {name!r} (the pipeline has {', '.join(s.name for s in self.steps)})")
 
     def until(self, name: str) -> Pipeline:
         """The pipeline up to and including the stage ``name``: what `explain` and `suggest` run."""
-        position = [s.name for s in self.stages].index(self.stage(name).name)
-        return replace(self, stages=self.stages[: position + 1])
+        position = [s.name for s in self.steps].index(self.stage(name).name)
+        return replace(self, stages=self.steps[: position + 1])
 
     def clean(self, doc: Document) -> Document:
         """Run every per-document stage on ``doc`` (a dropped document passes through)."""
@@ -127,9 +169,11 @@ class Pipeline:
         """Run the stages over a list of documents, one stage at a time, adding each stage's time
         to ``timings``. Stage by stage rather than document by document: a stage's tables and
         models stay in the processor's caches, which is about a fifth faster."""
-        for stage in self.stages:
+        for stage in self.steps:
+            if is_corpus_stage(stage):
+                raise InputError(f"the corpus-level stage {stage.name} must be fitted before documents are cleaned")
             start = time.perf_counter()
-            docs = stage.batch(docs)
+            docs = stage.batch(docs)  # type: ignore[union-attr]
             if timings is not None:
                 timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - start
         return docs
@@ -230,6 +274,36 @@ def clean_stream(
         if progress:
             progress(len(shard_docs))
         yield from shard_docs
+
+
+def fit_corpus_stages(
+    pipeline: Pipeline, documents: Callable[[], Iterable[Document]], executor: Executor | None = None
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Fit each corpus-level stage of ``pipeline``, in order, over ``documents()`` (read once per
+    such stage): every shard goes through the stages before it on the executor and yields a
+    partial state, which the driver merges. Returns the pipeline with the stages bound, and
+    their states by name."""
+    states: dict[str, Any] = {}
+    for position, stage in enumerate(pipeline.steps):
+        if not is_corpus_stage(stage):
+            continue
+        corpus_stage = cast(CorpusStage, stage)
+        prefix = replace(pipeline, stages=pipeline.steps[:position])
+        shards = _shards(_unique_ids(documents()), SHARD_SIZE)
+        parts = list((executor or SerialExecutor()).map(partial(_fit_shard, prefix, corpus_stage), shards))
+        states[corpus_stage.name] = corpus_stage.merge(parts)
+        pipeline = _bind_one(pipeline, position, states)
+    return pipeline, states
+
+
+def _bind_one(pipeline: Pipeline, position: int, states: dict[str, Any]) -> Pipeline:
+    stage = pipeline.steps[position]
+    bound = stage.bind(states[stage.name])  # type: ignore[union-attr]
+    return replace(pipeline, stages=(*pipeline.steps[:position], bound, *pipeline.steps[position + 1 :]))
+
+
+def _fit_shard(prefix: Pipeline, stage: CorpusStage, shard: list[Document]) -> Any:
+    return stage.fit([doc for doc in prefix.clean_many(shard) if not doc.dropped])
 
 
 def candidate(doc: Document, order: int) -> Candidate | None:

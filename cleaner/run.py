@@ -28,7 +28,7 @@ from .document import STATUSES, Document
 from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
 from .index import INDEX, CorpusIndex, IndexedDocument, IndexSink, file_digest, run_fingerprint
-from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates
+from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates, fit_corpus_stages
 from .read import iter_input_files, read_file, relative_name
 from .report import ReportBuilder
 from .rules import Rules, load_rules
@@ -250,6 +250,7 @@ class _Plan:
     previous: _Previous | None
     reused: set[str]
     old_rows: dict[str, dict[str, Any]]  # by id, of the reused files
+    states: dict[str, Any] = field(default_factory=dict)  # fitted corpus-level stages
 
     @property
     def old_index(self) -> dict[str, IndexedDocument]:
@@ -272,16 +273,18 @@ class _Plan:
             yield from read_file(path, self.root)
 
 
-def _plan(raw: Path, out: Path, settings: Settings, rules: Rules, full: bool) -> _Plan:
+def _plan(
+    raw: Path, out: Path, settings: Settings, rules: Rules, full: bool, states: dict[str, Any] | None = None
+) -> _Plan:
     """Phase 1: list the input, hash it, and work out what the previous output can lend."""
-    fingerprint = run_fingerprint(settings, rules)
+    fingerprint = run_fingerprint(settings, rules, states)
     files = iter_input_files(raw)
     root = raw if raw.is_dir() else raw.parent
     digests = _digests(files, root)
     previous = None if full else _Previous.load(out, fingerprint, settings.num_perm)
     reused = previous.reusable(digests) if previous else set()
     old_rows = {row["id"]: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
-    return _Plan(raw, out, root, files, digests, fingerprint, previous, reused, old_rows)
+    return _Plan(raw, out, root, files, digests, fingerprint, previous, reused, old_rows, states or {})
 
 
 class _Candidates:
@@ -292,7 +295,7 @@ class _Candidates:
         self.chunks: CandidateChunks | None = None
         self.items: list[Candidate] = []
         if isinstance(executor, DaskExecutor):
-            executor.open()
+            executor.open()  # (already open when the run opened it: one connection for the run)
             chunk_folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.candidates-{os.getpid()}-", dir=folder))
             cleanup.append(lambda: shutil.rmtree(chunk_folder, ignore_errors=True))
             cleanup.append(executor.close)
@@ -390,7 +393,9 @@ def _write(
             builder.add(entry.row)
             yield entry
 
-    sinks: dict[str, Callable[[Path], Sink]] = {INDEX: lambda path: IndexSink(path, plan.fingerprint, plan.digests)}
+    sinks: dict[str, Callable[[Path], Sink]] = {
+        INDEX: lambda path: IndexSink(path, plan.fingerprint, plan.digests, plan.states)
+    }
     if "parquet" in formats:
         sinks["corpus.parquet"] = ParquetSink
     if "txt" in formats:
@@ -398,6 +403,24 @@ def _write(
     result: dict[str, Any] = {}
     write_output(plan.out, counted(), lambda: result.setdefault("report", report(builder)), sinks)
     return result["report"]
+
+
+def _executor(
+    size: int, workers: int | None, engine: str, scheduler: str | None, cleanup: list[Callable[[], Any]]
+) -> Executor:
+    executor = executor_for(workers, size, engine=engine, scheduler=scheduler)
+    if isinstance(executor, DaskExecutor):
+        executor.open()  # one connection (or local cluster) for the whole run
+        cleanup.append(executor.close)
+    return executor
+
+
+def _spill(folder: Path, out: Path) -> _Spill:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return _Spill(folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write next to the output folder {out}: {exc.strerror or exc}") from exc
 
 
 def run_clean(
@@ -437,22 +460,28 @@ def run_clean(
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
     settings = settings or Settings()
+    pipeline = pipeline or Pipeline(settings, rules)
     started = time.perf_counter()
-    plan = _plan(raw, out, settings, rules, full)
     folder = out.absolute().parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        spill = _Spill(folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write next to the output folder {out}: {exc.strerror or exc}") from exc
-    cleanup: list[Callable[[], Any]] = [spill.close]
+    cleanup: list[Callable[[], Any]] = []
     try:
         seconds: dict[str, float] = {}
+        states: dict[str, Any] = {}
+        if pipeline.needs_fitting:  # corpus-level stages learn from every document first
+            files, root = iter_input_files(raw), raw if raw.is_dir() else raw.parent
+            executor = executor or _executor(sum(_size(p) for p in files), workers, engine, scheduler, cleanup)
+            fit_started = time.perf_counter()
+            pipeline, states = fit_corpus_stages(
+                pipeline, lambda: (d for p in files for d in read_file(p, root)), executor
+            )
+            seconds["fit"] = time.perf_counter() - fit_started
+        plan = _plan(raw, out, settings, rules, full, states)
+        spill = _spill(folder, out)
+        cleanup.append(spill.close)
         if executor is None:
-            size = sum(_size(p) for p in plan.to_clean())
-            executor = executor_for(workers, size, engine=engine, scheduler=scheduler)
+            executor = _executor(sum(_size(p) for p in plan.to_clean()), workers, engine, scheduler, cleanup)
         candidates = _Candidates(executor, folder, out, cleanup)
-        _clean(plan, pipeline or Pipeline(settings, rules), executor, progress, spill, candidates, seconds)
+        _clean(plan, pipeline, executor, progress, spill, candidates, seconds)
         dedup_started = time.perf_counter()
         duplicates = candidates.duplicates(settings)
         seconds["dedup"] = time.perf_counter() - dedup_started

@@ -25,8 +25,9 @@ from .dedup import (
     verified_pairs,
 )
 from .document import Document
+from .errors import InputError
 from .executor import Executor
-from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason
+from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, is_corpus_stage
 from .write import corpus_record, json_line, manifest_record
 
 
@@ -41,6 +42,12 @@ def clean_to_stream(
 ) -> dict[str, int]:
     """Clean ``docs`` and ``write`` each kept one as a JSON line, in input order; return counts.
     The reasons of documents that could not be read are added to ``errors``."""
+    if pipeline.needs_fitting:
+        names = ", ".join(stage.name for stage in pipeline.steps if is_corpus_stage(stage))
+        raise InputError(
+            f"the corpus-level stage(s) {names} must see the whole corpus first, which a stream cannot give: "
+            "clean into an output folder, or fit the pipeline (fit_corpus_stages) and pass the fitted one"
+        )
     s = pipeline.settings
     lsh = lsh_index(candidate_threshold(s.threshold, s.containment), s.num_perm)
     seen_digests: dict[str, str] = {}

@@ -9,6 +9,7 @@ import pytest
 
 from cleaner import Settings, load_rules
 from cleaner.document import Document
+from cleaner.errors import InputError
 from cleaner.executor import DaskExecutor, ProcessExecutor, SerialExecutor
 from cleaner.pipeline import STAGES, DocumentStage, Pipeline, clean_documents, default_stages
 from cleaner.read import read_documents
@@ -53,3 +54,103 @@ def test_an_added_stage_runs_the_same_on_every_engine():
         outputs[name] = [(d.id, d.status, d.text, sorted(d.metadata.items())) for d in result.documents]
     assert outputs["serial"] == outputs["process"] == outputs["dask"]
     assert all(dict(meta)["toy"] == "seen" for _, status, _, meta in outputs["serial"] if status == "kept")
+
+
+# A toy corpus-level stage: lines that occur in more than half of the documents are furniture.
+def _drop_lines(common: frozenset[str], doc: Document) -> Document:
+    kept = [line for line in doc.text.split("\n") if line not in common]
+    return doc.with_(text="\n".join(kept)) if len(kept) != doc.text.count("\n") + 1 else doc
+
+
+class CommonLines:
+    name = "common-lines"
+
+    def fit(self, docs: list[Document]) -> dict:
+        counts: dict[str, int] = {}
+        for doc in docs:
+            for line in {line for line in doc.text.split("\n") if line.strip()}:
+                counts[line] = counts.get(line, 0) + 1
+        return {"documents": len(docs), "lines": counts}
+
+    def merge(self, parts: list[dict]) -> list[str]:
+        total = sum(part["documents"] for part in parts)
+        counts: dict[str, int] = {}
+        for part in parts:
+            for line, n in part["lines"].items():
+                counts[line] = counts.get(line, 0) + n
+        return sorted(line for line, n in counts.items() if n > total / 2)
+
+    def bind(self, state: list[str]) -> DocumentStage:
+        return DocumentStage(self.name, functools.partial(_drop_lines, frozenset(state)))
+
+
+FURNITURE = "Support independent news: donate at example.org today"
+
+
+def _toy_corpus(folder: Path) -> Path:
+    raw = folder / "raw"
+    raw.mkdir()
+    for n in range(30):
+        body = " ".join(f"word{n}x{k}" for k in range(40))
+        (raw / f"a{n:02}.txt").write_text(f"Story number {n} begins here.\n\n{body}\n\n{FURNITURE}\n")
+    return raw
+
+
+def _toy_pipeline() -> Pipeline:
+    base = Pipeline(Settings(), RULES)
+    return Pipeline(base.settings, base.rules, (*base.until("normalize").stages, CommonLines(), *base.stages[1:]))
+
+
+@pytest.mark.parametrize("engine", ["serial", "process", "dask"])
+def test_a_corpus_level_stage_is_fitted_then_applied_the_same_on_every_engine(tmp_path, engine):
+    from cleaner import run_clean
+    from cleaner.index import CorpusIndex
+
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    raw = _toy_corpus(tmp_path)
+    executor = {"serial": SerialExecutor(), "process": ProcessExecutor(2), "dask": None}[engine]
+    out = tmp_path / "out"
+    run_clean(
+        raw,
+        out,
+        rules=RULES,
+        pipeline=_toy_pipeline(),
+        executor=executor,
+        engine="dask" if engine == "dask" else "local",
+    )
+    texts = (out / "corpus.jsonl").read_text()
+    assert FURNITURE not in texts and texts.count("Story number") == 30
+    index = CorpusIndex.open(out / "index.sqlite")
+    assert index is not None and index.stage_states == {"common-lines": [FURNITURE]}  # saved with the output
+    reference = tmp_path / "reference"
+    run_clean(raw, reference, rules=RULES, pipeline=_toy_pipeline(), executor=SerialExecutor())
+    for name in ("corpus.jsonl", "manifest.jsonl"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes()
+
+
+def test_corpus_level_state_is_part_of_the_fingerprint_and_reaches_check(tmp_path):
+    from cleaner import check, run_clean
+    from cleaner.pipeline import fit_corpus_stages
+    from cleaner.stream import clean_to_stream
+
+    raw = _toy_corpus(tmp_path)
+    out = tmp_path / "out"
+    run_clean(raw, out, rules=RULES, pipeline=_toy_pipeline())
+    report = run_clean(raw, out, rules=RULES, pipeline=_toy_pipeline())
+    assert report["incremental"]["reused_files"] == 30  # same state: everything reused
+    for n in range(30, 70):  # the furniture line changes: a new state, so nothing is reused
+        (raw / f"b{n}.txt").write_text(f"Another story {n}.\n\nIts own words {n} here and there.\n\nAd line\n")
+    report = run_clean(raw, out, rules=RULES, pipeline=_toy_pipeline())
+    assert report["incremental"]["reused_files"] == 0
+    addition = tmp_path / "add"
+    addition.mkdir()
+    (addition / "new.txt").write_text("A brand new story about the harbour.\n\nAd line\n")
+    # with the corpus's state only "Ad line" goes; fitted on this one addition alone, every line would
+    result = check([addition], RULES, out, pipeline=_toy_pipeline())
+    assert result.documents == 1 and not [f for f in result.findings if f.kind == "empty"]
+    assert [f.kind for f in check([addition], RULES, None, Settings(), pipeline=_toy_pipeline()).findings] == ["empty"]
+    with pytest.raises(InputError, match="must see the whole corpus first"):
+        clean_to_stream(iter(()), _toy_pipeline(), lambda line: None)
+    fitted, states = fit_corpus_stages(_toy_pipeline(), lambda: read_documents(raw))
+    assert states["common-lines"] == ["Ad line"] and not fitted.needs_fitting
