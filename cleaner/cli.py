@@ -350,6 +350,11 @@ def clean(
     if manifest is not None:
         _check_manifest_path(manifest, raw, out)
     if str(out) == "-":
+        if keep == "longest":
+            raise InputError(
+                "with OUT '-' each document is written as it comes, so of copies the first one stays: "
+                "--keep longest cannot apply (use an output folder)"
+            )
         if set(formats) - {"jsonl"}:
             raise InputError("--format parquet or txt needs an output folder, not '-' (standard output is JSONL)")
         _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)

@@ -290,37 +290,66 @@ def near_duplicate_clusters(
     containment: float = 0.8,
     keep: str = "longest",
 ) -> list[Duplicate]:
-    """Which documents are copies of which: exact by digest, near by MinHash LSH.
+    """Which documents are copies of which: exact by digest, near by MinHash LSH, in memory.
 
     LSH proposes pairs (banded as datasketch's MinHashLSH would for the threshold, or for 0.35
-    when containment is on, so truncated copies are proposed too); a pair joins a cluster only
-    once verified (`verified_pairs`), so band collisions cannot chain distinct documents. A
-    cluster keeps a document already in the corpus if it has one (earlier decisions stand),
-    else its longest text (``keep="first"``: the first read), ties by id; the rest are its
-    duplicates.
+    when containment is on, so truncated copies are proposed too), and `resolve_duplicates`
+    decides, as it does for every engine.
+    """
+    ordered = sorted(candidates, key=lambda c: c.id)
+    by_id = {c.id: c for c in ordered}
+    exact = exact_groups((c.digest, c.id) for c in ordered)
+    repeated = {i for group in exact for i in group[1:]}
+    unique = [c for c in ordered if c.id not in repeated]
+    pairs: list[tuple[str, str]] = []
+    if len(unique) > 1:
+        matrix = np.stack([signature_array(c.signature) for c in unique])
+        bands, rows = lsh_bands(candidate_threshold(threshold, containment), num_perm)
+        pairs = [(unique[i].id, unique[j].id) for i, j in lsh_candidate_pairs(matrix, bands, rows)]
+    return resolve_duplicates(exact, pairs, by_id, threshold, containment, keep)
+
+
+def exact_groups(digests: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Ids that share a digest, each group sorted, from ``(digest, id)`` pairs."""
+    groups: dict[str, list[str]] = {}
+    for digest, doc_id in digests:
+        groups.setdefault(digest, []).append(doc_id)
+    return sorted(sorted(group) for group in groups.values() if len(group) > 1)
+
+
+def resolve_duplicates(
+    exact: Iterable[Sequence[str]],
+    pairs: Iterable[tuple[str, str]],
+    by_id: dict[str, Candidate],
+    threshold: float,
+    containment: float,
+    keep: str = "longest",
+) -> list[Duplicate]:
+    """The one place duplicates are decided, whichever engine proposed the pairs (numpy, a Dask
+    bag, datasketch's online index): exact groups join as they are; a proposed pair joins only
+    once verified (`verified_pairs`), so band collisions cannot chain distinct documents; then
+    each cluster keeps one document (`decide`). ``by_id`` needs the members' candidates only.
     """
     if keep not in KEEP_POLICIES:
         raise ValueError(f"keep must be one of {KEEP_POLICIES}, got {keep!r}")
-    ordered = sorted(candidates, key=lambda c: c.id)
-    by_id = {c.id: c for c in ordered}
-    clusters = _UnionFind(by_id)
-    first_with_digest: dict[str, str] = {}
-    for c in ordered:
-        if c.digest in first_with_digest:
-            clusters.union(first_with_digest[c.digest], c.id)
-        else:
-            first_with_digest[c.digest] = c.id
-    unique = [by_id[i] for i in first_with_digest.values()]
-    signatures = {c.id: signature_array(c.signature) for c in ordered}
-    if len(unique) > 1:
-        matrix = np.stack([signatures[c.id] for c in unique])
-        sizes = np.array([c.shingles for c in unique], dtype=np.int64)
-        bands, rows = lsh_bands(candidate_threshold(threshold, containment), num_perm)
-        for i, j in verified_pairs(lsh_candidate_pairs(matrix, bands, rows), matrix, sizes, threshold, containment):
-            clusters.union(unique[i].id, unique[j].id)
+    exact = [list(group) for group in exact]
+    proposed = sorted({(min(a, b), max(a, b)) for a, b in pairs if a != b})
+    involved = sorted({i for group in exact for i in group} | {i for pair in proposed for i in pair})
+    clusters = _UnionFind(involved)
+    for group in exact:
+        for other in group[1:]:
+            clusters.union(group[0], other)
+    if proposed:
+        ids = sorted({i for pair in proposed for i in pair})
+        index = {i: n for n, i in enumerate(ids)}
+        matrix = np.stack([signature_array(by_id[i].signature) for i in ids])
+        sizes = np.array([by_id[i].shingles for i in ids], dtype=np.int64)
+        numbered = np.array([(index[a], index[b]) for a, b in proposed], dtype=np.int64)
+        for i, j in verified_pairs(numbered, matrix, sizes, threshold, containment):
+            clusters.union(ids[i], ids[j])
     members: dict[str, list[str]] = {}
-    for c in ordered:
-        members.setdefault(clusters.find(c.id), []).append(c.id)
+    for doc_id in involved:
+        members.setdefault(clusters.find(doc_id), []).append(doc_id)
     return decide([g for g in members.values() if len(g) > 1], by_id, keep)
 
 

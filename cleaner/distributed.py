@@ -4,8 +4,8 @@ The driver writes each document's dedup candidate (digest, signature, sizes) to 
 the documents come in, and keeps none of them. On the cluster, a bag over the chunks groups
 documents by digest (exact copies) and by each LSH band's slots (near-copy candidates), which
 shuffles only ids and band keys. The driver then fetches the candidates of the proposed pairs
-alone, verifies the pairs and forms the clusters (union-find over a few edges), with the same
-rules as `near_duplicate_clusters`, so the decisions are the same as a local run's.
+alone and hands them to `resolve_duplicates`, the one place duplicates are decided, so the
+decisions are the same as a local run's.
 """
 
 from __future__ import annotations
@@ -17,18 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .dedup import (
-    Candidate,
-    Duplicate,
-    _UnionFind,
-    candidate_threshold,
-    decide,
-    lsh_bands,
-    signature_array,
-    verified_pairs,
-)
+from .dedup import Candidate, Duplicate, candidate_threshold, lsh_bands, resolve_duplicates
 
 CHUNK = 20_000
 
@@ -95,19 +84,4 @@ def dask_duplicates(
     pairs = sorted(set(buckets.filter(lambda kv: len(kv[1]) > 1).map(_pairs).flatten().compute()))
     needed = {i for pair in pairs for i in pair} | {i for group in exact for i in group}
     by_id = {c.id: c for c in bag.filter(lambda c: c.id in needed).compute()}
-    clusters = _UnionFind(sorted(needed))
-    for group in exact:
-        for other in group[1:]:
-            clusters.union(group[0], other)
-    if pairs:
-        ids = sorted({i for pair in pairs for i in pair})
-        index = {i: n for n, i in enumerate(ids)}
-        matrix = np.stack([signature_array(by_id[i].signature) for i in ids])
-        sizes = np.array([by_id[i].shingles for i in ids], dtype=np.int64)
-        proposed = np.array([(index[a], index[b]) for a, b in pairs], dtype=np.int64)
-        for i, j in verified_pairs(proposed, matrix, sizes, threshold, containment):
-            clusters.union(ids[i], ids[j])
-    members: dict[str, list[str]] = {}
-    for doc_id in sorted(needed):
-        members.setdefault(clusters.find(doc_id), []).append(doc_id)
-    return decide([g for g in members.values() if len(g) > 1], by_id, keep)
+    return resolve_duplicates(exact, pairs, by_id, threshold, containment, keep)

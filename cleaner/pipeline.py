@@ -318,6 +318,22 @@ def duplicate_reason(dup: Duplicate) -> str:
     return f"{kind} of {dup.of}"
 
 
+def duplicate_fields(dup: Duplicate) -> dict[str, Any]:
+    """What marking a document as a duplicate changes, as manifest fields (the one place it is said)."""
+    return {
+        "status": "duplicate",
+        "reason": duplicate_reason(dup),
+        "duplicate_of": dup.of,
+        "similarity": dup.similarity,
+    }
+
+
+def mark_duplicate(doc: Document, dup: Duplicate) -> Document:
+    """``doc`` dropped as a copy of ``dup.of``."""
+    fields = duplicate_fields(dup)
+    return doc.drop(fields["status"], fields["reason"]).with_(duplicate_of=dup.of, similarity=dup.similarity)
+
+
 def find_duplicates(candidates: Sequence[Candidate], settings: Settings) -> list[Duplicate]:
     """The corpus-level step: cluster all signatures at once under the run's settings."""
     s = settings
@@ -345,9 +361,7 @@ def clean_documents(
     documents = []
     for doc in sorted(cleaned, key=lambda d: d.id):
         dup = by_id.get(doc.id)
-        if dup is not None:
-            doc = doc.drop("duplicate", duplicate_reason(dup)).with_(duplicate_of=dup.of, similarity=dup.similarity)
-        documents.append(doc)
+        documents.append(doc if dup is None else mark_duplicate(doc, dup))
     seconds["dedup"] = time.perf_counter() - start
     return CorpusResult(documents=documents, duplicates=duplicates, seconds=seconds)
 

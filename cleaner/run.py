@@ -28,7 +28,7 @@ from .document import STATUSES, Document
 from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
 from .index import INDEX, CorpusIndex, IndexedDocument, IndexSink, file_digest, run_fingerprint
-from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, find_duplicates, fit_corpus_stages
+from .pipeline import Pipeline, candidate, clean_stream, duplicate_fields, find_duplicates, fit_corpus_stages
 from .read import iter_input_files, read_file, relative_name
 from .report import ReportBuilder
 from .rules import Rules, load_rules
@@ -361,12 +361,7 @@ def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> It
                 row, record, fingerprint = entry["row"], entry["record"], entry["fingerprint"]
             dup = duplicates.get(doc_id)
             if dup is not None:
-                row |= {
-                    "status": "duplicate",
-                    "reason": duplicate_reason(dup),
-                    "duplicate_of": dup.of,
-                    "similarity": dup.similarity,
-                }
+                row |= duplicate_fields(dup)
             indexed = old_index.get(doc_id) if doc_id in plan.old_rows else _indexed(row, fingerprint)
             yield Entry(row, record if row["status"] == "kept" else None, indexed)
     finally:

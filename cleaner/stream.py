@@ -9,26 +9,51 @@ document at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, TextIO
 
-import numpy as np
-from datasketch import LeanMinHash
+from datasketch import LeanMinHash, MinHashLSH
 
+from .config import Settings
 from .dedup import (
     _SCHEME,
     _SEED,
+    Candidate,
     Duplicate,
     candidate_threshold,
-    estimated_similarity,
     lsh_index,
+    resolve_duplicates,
     signature_array,
-    verified_pairs,
 )
 from .document import Document
 from .errors import InputError
 from .executor import Executor
-from .pipeline import Pipeline, candidate, clean_stream, duplicate_reason, is_corpus_stage
+from .pipeline import Pipeline, candidate, clean_stream, is_corpus_stage, mark_duplicate
 from .write import corpus_record, json_line, manifest_record
+
+
+def _copy_of_written(
+    found: Candidate,
+    written: dict[str, Candidate],
+    first_with_digest: dict[str, str],
+    lsh: MinHashLSH,
+    settings: Settings,
+) -> Duplicate | None:
+    """What ``found`` copies among the documents already written, if anything: datasketch's
+    online index proposes, `resolve_duplicates` decides (the written ones are anchors: they stay)."""
+    exact = [[first_with_digest[found.digest], found.id]] if found.digest in first_with_digest else []
+    proposed: list[str] = []
+    if not exact:
+        lean = LeanMinHash(seed=_SEED, hashvalues=signature_array(found.signature), scheme=_SCHEME)
+        proposed = sorted(lsh.query(lean))
+    if not exact and not proposed:
+        return None
+    by_id = {found.id: found, **{i: written[i] for group in exact for i in group if i in written}}
+    by_id.update((i, written[i]) for i in proposed)
+    pairs = [(found.id, other) for other in proposed]
+    s = settings
+    decided = resolve_duplicates(exact, pairs, by_id, s.threshold, s.containment, "first")
+    return next((d for d in decided if d.id == found.id), None)
 
 
 def clean_to_stream(
@@ -41,7 +66,8 @@ def clean_to_stream(
     errors: list[str] | None = None,
 ) -> dict[str, int]:
     """Clean ``docs`` and ``write`` each kept one as a JSON line, in input order; return counts.
-    The reasons of documents that could not be read are added to ``errors``."""
+    The reasons of documents that could not be read are added to ``errors``. A document written
+    stays: of copies, the first one read is kept (``keep="first"``, whatever the settings say)."""
     if pipeline.needs_fitting:
         names = ", ".join(stage.name for stage in pipeline.steps if is_corpus_stage(stage))
         raise InputError(
@@ -50,41 +76,21 @@ def clean_to_stream(
         )
     s = pipeline.settings
     lsh = lsh_index(candidate_threshold(s.threshold, s.containment), s.num_perm)
-    seen_digests: dict[str, str] = {}
-    kept: dict[str, tuple[np.ndarray, int]] = {}
+    first_with_digest: dict[str, str] = {}
+    written: dict[str, Candidate] = {}  # what dedup needs of each document written so far
     counts: dict[str, int] = {}
     # small shards: the first documents come out before the last ones are read
     for order, doc in enumerate(clean_stream(docs, pipeline, executor, shard_size=8)):
         found = candidate(doc, order)
         if found is not None:
-            dup = None
-            if found.digest in seen_digests:
-                dup = Duplicate(doc.id, seen_digests[found.digest], 1.0, True)
+            dup = _copy_of_written(found, written, first_with_digest, lsh, s)
+            if dup is None:
+                lean = LeanMinHash(seed=_SEED, hashvalues=signature_array(found.signature), scheme=_SCHEME)
+                lsh.insert(doc.id, lean)
+                written[doc.id] = replace(found, anchored=True)  # written: it stays, whatever comes later
+                first_with_digest.setdefault(found.digest, doc.id)
             else:
-                sig = signature_array(found.signature)
-                lean = LeanMinHash(seed=_SEED, hashvalues=sig, scheme=_SCHEME)
-                others = sorted(lsh.query(lean))
-                if others:
-                    matrix = np.stack([sig] + [kept[o][0] for o in others])
-                    sizes = np.array([found.shingles] + [kept[o][1] for o in others])
-                    pairs = np.array([(0, i + 1) for i in range(len(others))])
-                    accepted = verified_pairs(pairs, matrix, sizes, s.threshold, s.containment)
-                    if len(accepted):
-                        best = max(
-                            (others[j - 1] for _, j in accepted), key=lambda o: (float(np.mean(kept[o][0] == sig)), o)
-                        )
-                        dup = Duplicate(
-                            doc.id,
-                            best,
-                            round(estimated_similarity(found.signature, kept[best][0].tobytes()), 4),
-                            False,
-                        )
-                if dup is None:
-                    lsh.insert(doc.id, lean)
-                    kept[doc.id] = (sig, found.shingles)
-                    seen_digests[found.digest] = doc.id
-            if dup is not None:
-                doc = doc.drop("duplicate", duplicate_reason(dup)).with_(duplicate_of=dup.of, similarity=dup.similarity)
+                doc = mark_duplicate(doc, dup)
         counts[doc.status] = counts.get(doc.status, 0) + 1
         if doc.status == "error" and errors is not None:
             errors.append(doc.reason or doc.id)
