@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from . import __version__
-from .config import Settings, load_config
+from .config import Settings, load_config, setting_help
 from .errors import CleanerError, InputError, OutputError, RuleError
 from .read import read_documents
 from .report import summary
@@ -198,6 +198,11 @@ _RULES_HELP = "Rules folder (default: ./rules if present, else the shipped rules
 RulesFolder = Annotated[Path | None, typer.Argument(help=_RULES_HELP, show_default=False)]
 
 
+def _setting(name: str, *short: str) -> Any:
+    """The option of a setting, made from its declaration in `Settings` (flag name and help)."""
+    return typer.Option(f"--{name.replace('_', '-')}", *short, help=setting_help(name), show_default=False)
+
+
 @app.command()
 @handles_errors
 def clean(
@@ -208,72 +213,19 @@ def clean(
         "clean"
     ),
     rules: Annotated[Path | None, typer.Option("--rules", help=_RULES_HELP, show_default=False)] = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option(help=f"Near-duplicate similarity threshold (default: {_DEFAULTS.threshold}).", show_default=False),
-    ] = None,
-    num_perm: Annotated[
-        int | None,
-        typer.Option("--num-perm", help=f"MinHash permutations (default: {_DEFAULTS.num_perm}).", show_default=False),
-    ] = None,
-    ngram: Annotated[
-        int | None, typer.Option(help=f"Words per shingle (default: {_DEFAULTS.ngram}).", show_default=False)
-    ] = None,
-    lang: Annotated[
-        str | None, typer.Option(help="Keep only these languages, e.g. 'en,fr' (default: all).", show_default=False)
-    ] = None,
-    max_removed_share: Annotated[
-        float | None,
-        typer.Option(
-            "--max-removed-share",
-            show_default=False,
-            help=f"Flag documents that lost more than this share to rules (default: {_DEFAULTS.max_removed_share}).",
-        ),
-    ] = None,
-    lang_backend: Annotated[
-        str | None,
-        typer.Option(
-            "--lang-backend",
-            show_default=False,
-            help="Language detector: langdetect, langdetect-sampled, or fasttext (needs cleaner[fast]) "
-            f"(default: {_DEFAULTS.lang_backend}).",
-        ),
-    ] = None,
-    lang_chars: Annotated[
-        int | None,
-        typer.Option(
-            "--lang-chars",
-            show_default=False,
-            help=f"Characters per document the detector reads (default: {_DEFAULTS.lang_chars}).",
-        ),
-    ] = None,
-    min_lang_prob: Annotated[
-        float | None,
-        typer.Option(
-            "--min-lang-prob",
-            show_default=False,
-            help="Documents whose language is less sure than this get status 'language' (default: 0).",
-        ),
-    ] = None,
-    drop_foreign: Annotated[
-        bool, typer.Option("--drop-foreign", help="Remove paragraphs in another language than the document's.")
-    ] = False,
-    keep: Annotated[
-        str | None,
-        typer.Option(
-            "--keep",
-            show_default=False,
-            help="Which copy of a duplicate cluster stays: longest or first (default: longest).",
-        ),
-    ] = None,
-    containment: Annotated[
-        float | None,
-        typer.Option(
-            "--containment",
-            show_default=False,
-            help=f"A text this much inside another is its copy; 1 turns it off (default: {_DEFAULTS.containment}).",
-        ),
-    ] = None,
+    threshold: Annotated[float | None, _setting("threshold")] = None,
+    num_perm: Annotated[int | None, _setting("num_perm")] = None,
+    ngram: Annotated[int | None, _setting("ngram")] = None,
+    containment: Annotated[float | None, _setting("containment")] = None,
+    keep: Annotated[str | None, _setting("keep")] = None,
+    lang: Annotated[str | None, _setting("lang")] = None,
+    lang_chars: Annotated[int | None, _setting("lang_chars")] = None,
+    lang_backend: Annotated[str | None, _setting("lang_backend")] = None,
+    min_lang_prob: Annotated[float | None, _setting("min_lang_prob")] = None,
+    drop_foreign: Annotated[bool, _setting("drop_foreign")] = False,
+    max_removed_share: Annotated[float | None, _setting("max_removed_share")] = None,
+    rule_timeout: Annotated[float | None, _setting("rule_timeout")] = None,
+    strict: Annotated[bool, _setting("strict")] = False,
     full: Annotated[
         bool, typer.Option("--full", help="Clean every file again, ignoring what a previous run in OUT can lend.")
     ] = False,
@@ -301,7 +253,6 @@ def clean(
             help="With --engine dask: scheduler address or scheduler file (default: a local cluster).",
         ),
     ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any document could not be read.")] = False,
     manifest: Annotated[
         Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
     ] = None,
@@ -324,24 +275,25 @@ def clean(
 
     Example: cleaner clean raw clean --lang en
     """
+    given = {name: value for name, value in locals().items() if name in Settings.__dataclass_fields__}
     config, _ = load_config()
-    settings = _configured(config).with_overrides(
-        threshold=threshold,
-        num_perm=num_perm,
-        ngram=ngram,
-        lang=lang,
-        max_removed_share=max_removed_share,
-        strict=strict or None,
-        lang_backend=lang_backend,
-        lang_chars=lang_chars,
-        min_lang_prob=min_lang_prob,
-        drop_foreign=drop_foreign or None,
-        keep=keep,
-        containment=containment,
-    )
+    # an off flag leaves the configuration's value; None leaves a setting as configured
+    settings = _configured(config).with_overrides(**{k: (v or None) if v is False else v for k, v in given.items()})
     rules_dir = _resolve_rules(rules, config)
     configured_format = config.get("format") or ["jsonl"]
     formats = tuple(output_format or ([configured_format] if isinstance(configured_format, str) else configured_format))
+    _check_clean_options(raw, out, engine, formats, manifest, keep)
+    if str(out) == "-":
+        _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)
+    elif str(raw) == "-":
+        _clean_stdin_to_folder(out, settings, rules_dir, full, quiet, formats, workers, engine, scheduler)
+    else:
+        _clean_folder(raw, out, settings, rules_dir, full, quiet, formats, workers, engine, scheduler)
+
+
+def _check_clean_options(
+    raw: Path, out: Path, engine: str, formats: tuple[str, ...], manifest: Path | None, keep: str | None
+) -> None:
     if engine not in ("local", "dask"):
         raise InputError(f"unknown engine {engine!r} (expected local or dask)")
     for name in formats:
@@ -357,31 +309,29 @@ def clean(
             )
         if set(formats) - {"jsonl"}:
             raise InputError("--format parquet or txt needs an output folder, not '-' (standard output is JSONL)")
-        _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)
-        return
-    if str(raw) == "-":
-        from .write import leftovers
 
-        spool_parent = Path(tempfile.gettempdir())
-        for leftover, _ in leftovers(spool_parent, "cleaner-"):
-            shutil.rmtree(leftover, ignore_errors=True)  # a run that died left its copy of stdin
+
+def _clean_stdin_to_folder(out: Path, settings: Settings, rules_dir: Path, *options: Any) -> None:
+    """Standard input kept in a temporary file (a run reads its input more than once), cleaned into ``out``."""
+    from .write import leftovers
+
+    for leftover, _ in leftovers(Path(tempfile.gettempdir()), "cleaner-"):
+        shutil.rmtree(leftover, ignore_errors=True)  # a run that died left its copy of stdin
+    try:
+        spool = Path(tempfile.mkdtemp(prefix=f"cleaner-stdin-{os.getpid()}-"))
+    except OSError as exc:
+        raise OutputError(f"cannot make a temporary folder for standard input: {exc.strerror or exc}") from exc
+    try:
         try:
-            spool = Path(tempfile.mkdtemp(prefix=f"cleaner-stdin-{os.getpid()}-"))
+            with open(spool / "stdin.jsonl", "wb") as handle:
+                shutil.copyfileobj(sys.stdin.buffer, handle)
         except OSError as exc:
-            raise OutputError(f"cannot make a temporary folder for standard input: {exc.strerror or exc}") from exc
-        try:
-            try:
-                with open(spool / "stdin.jsonl", "wb") as handle:
-                    shutil.copyfileobj(sys.stdin.buffer, handle)
-            except OSError as exc:
-                raise OutputError(
-                    f"cannot keep standard input in the temporary folder {spool}: {exc.strerror or exc}"
-                ) from exc
-            _clean_folder(spool, out, settings, rules_dir, full, quiet, formats, workers, engine, scheduler)
-        finally:
-            shutil.rmtree(spool, ignore_errors=True)
-        return
-    _clean_folder(raw, out, settings, rules_dir, full, quiet, formats, workers, engine, scheduler)
+            raise OutputError(
+                f"cannot keep standard input in the temporary folder {spool}: {exc.strerror or exc}"
+            ) from exc
+        _clean_folder(spool, out, settings, rules_dir, *options)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def _check_manifest_path(manifest: Path, raw: Path, out: Path) -> None:

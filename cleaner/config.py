@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,38 +14,57 @@ _LANG_CODE = re.compile(r"[a-z]{2,3}")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What a cleaning run does. Option names match the CLI flags (``--num-perm`` is ``num_perm``).
+    """What a cleaning run does: every setting declared once, here (name, type, default, help;
+    `__post_init__` checks values). The CLI's options are made from these fields (``--num-perm``
+    is ``num_perm``), and so are the configuration file's keys.
 
     >>> Settings().with_overrides(threshold=0.9).threshold
     0.9
     """
 
-    #: Estimated Jaccard similarity of word shingles at which two documents are near-duplicates.
-    threshold: float = 0.7
-    #: MinHash permutations: more is more precise and slower.
-    num_perm: int = 128
-    #: Words per shingle.
-    ngram: int = 5
-    #: A text at least this much contained in another (a truncated copy) is its duplicate; 1 turns it off.
-    containment: float = 0.8
-    #: Which document of a duplicate cluster stays: longest or first (in reading order).
-    keep: str = "longest"
-    #: Languages to keep (ISO 639-1); empty keeps every language.
-    lang: tuple[str, ...] = ()
-    #: Characters of a document the language detector reads, spread over its paragraphs.
-    lang_chars: int = 1200
-    #: Language backend: langdetect, langdetect-sampled or fasttext.
-    lang_backend: str = "langdetect"
-    #: Documents whose language the detector is less sure of get status ``language``.
-    min_lang_prob: float = 0.0
-    #: Remove paragraphs confidently in another language than the document's.
-    drop_foreign: bool = False
-    #: Flag a document whose rules removed more than this share of its characters.
-    max_removed_share: float = 0.6
-    #: Seconds one rule may spend on one document before it is cut off and reported.
-    rule_timeout: float = 1.0
-    #: Exit 1 when any document failed to read.
-    strict: bool = False
+    threshold: float = field(
+        default=0.7,
+        metadata={"help": "Estimated Jaccard similarity of word 5-grams at which two documents are near-duplicates."},
+    )
+    num_perm: int = field(default=128, metadata={"help": "MinHash permutations: more is more precise and slower."})
+    ngram: int = field(default=5, metadata={"help": "Words per shingle."})
+    containment: float = field(
+        default=0.8,
+        metadata={
+            "help": "A text at least this much inside another (a truncated copy) is its duplicate; 1 turns it off."
+        },
+    )
+    keep: str = field(
+        default="longest",
+        metadata={"help": "Which copy of a duplicate cluster stays: longest or first (in reading order)."},
+    )
+    lang: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "Keep only these languages (ISO 639-1, e.g. 'en,fr'); others get status 'language'. Default: all."
+        },
+    )
+    lang_chars: int = field(
+        default=1200,
+        metadata={"help": "Characters of a document the language detector reads, spread over its paragraphs."},
+    )
+    lang_backend: str = field(
+        default="langdetect",
+        metadata={"help": "Language detector: langdetect, langdetect-sampled, or fasttext (needs cleaner[fast])."},
+    )
+    min_lang_prob: float = field(
+        default=0.0, metadata={"help": "Documents whose language the detector is less sure of get status 'language'."}
+    )
+    drop_foreign: bool = field(
+        default=False, metadata={"help": "Remove paragraphs confidently in another language than the document's."}
+    )
+    max_removed_share: float = field(
+        default=0.6, metadata={"help": "Flag a document whose rules removed more than this share of its characters."}
+    )
+    rule_timeout: float = field(
+        default=1.0, metadata={"help": "Seconds one rule may spend on one document before it is cut off and reported."}
+    )
+    strict: bool = field(default=False, metadata={"help": "Exit 1 when any document could not be read."})
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -62,6 +81,8 @@ class Settings:
             raise InputError(f"max_removed_share must be in (0, 1], got {self.max_removed_share}")
         if self.lang_chars < 50:
             raise InputError(f"lang_chars must be at least 50, got {self.lang_chars}")
+        if not 0.0 < self.rule_timeout <= 3600:
+            raise InputError(f"rule_timeout must be in (0, 3600] seconds, got {self.rule_timeout}")
         if not 0.0 <= self.min_lang_prob <= 1.0:
             raise InputError(f"min_lang_prob must be in [0, 1], got {self.min_lang_prob}")
         from .language import BACKENDS, supported_languages
@@ -94,6 +115,19 @@ class Settings:
         elif "lang" in changes and not isinstance(changes["lang"], tuple):
             raise InputError(f"setting lang must be a list of language codes like 'en,fr', got {changes['lang']!r}")
         return replace(self, **changes)
+
+
+def setting_help(name: str) -> str:
+    """The help text of a setting, with its default.
+
+    >>> setting_help("ngram")
+    'Words per shingle. (default: 5)'
+    """
+    declared = Settings.__dataclass_fields__[name]
+    default = declared.default
+    if isinstance(default, bool) or default == ():
+        return str(declared.metadata["help"])
+    return f"{declared.metadata['help']} (default: {default})"
 
 
 def parse_lang_list(value: str) -> tuple[str, ...]:

@@ -172,3 +172,17 @@ def test_language_options_reach_the_pipeline(tmp_path):
     assert report["settings"]["lang_backend"] == "langdetect-sampled" and report["settings"]["drop_foreign"]
     bad = runner.invoke(app, ["clean", str(raw), str(tmp_path / "o2"), "--lang-backend", "nope"])
     assert bad.exit_code == 2 and "unknown language backend 'nope'" in bad.stderr
+
+
+def test_every_setting_is_an_option_of_clean_with_its_declared_help():
+    import typer
+
+    from cleaner import Settings
+    from cleaner.config import setting_help
+
+    command = typer.main.get_command(app).commands["clean"]
+    options = {param.name: param for param in command.params}
+    for name in Settings.__dataclass_fields__:
+        assert name in options, f"Settings.{name} has no --{name.replace('_', '-')} option"
+        assert options[name].opts == [f"--{name.replace('_', '-')}"]
+        assert options[name].help == setting_help(name)
