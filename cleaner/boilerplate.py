@@ -143,32 +143,8 @@ def apply_rules(
 
     for rule in by_kind.get("header", []):
         _apply_header(rule, lines, nonblank, owner, matcher, captured)
-    for rule in by_kind.get("paragraph", []):
-        for paragraph in _paragraphs(nonblank):
-            if all(owner[i] is None for i in paragraph):
-                joined = " ".join(lines[i] for i in paragraph)
-                if possible is not None:
-                    possible[joined] = possible.get(joined, set()).union(*(by_line[i] for i in paragraph))
-                found = matcher.search(rule, joined)
-                if found:
-                    _capture(found, captured)
-                    for i in paragraph:
-                        owner[i] = rule.id
-    line_rules = by_kind.get("line", [])
-    for i in nonblank:
-        if owner[i] is None:
-            words = matcher.words(lines[i])
-            here = by_line[i] if index is not None else None
-            for rule in line_rules:
-                if rule.max_words is not None and words > rule.max_words:
-                    continue  # the common case for body text, decided before any call
-                if here is not None and rule.needs and rule.id not in here:
-                    continue  # none of its literals in the line (as the matcher would say, sooner)
-                found = matcher.search(rule, lines[i])
-                if found:
-                    _capture(found, captured)
-                    owner[i] = rule.id
-                    break
+    _apply_paragraphs(by_kind.get("paragraph", []), lines, nonblank, owner, matcher, captured, by_line)
+    _apply_lines(by_kind.get("line", []), lines, nonblank, owner, matcher, captured, by_line if index else None)
     for rule in by_kind.get("tail", []):
         _apply_tail(rule, text, spans, lines, nonblank, owner, matcher)
 
@@ -179,6 +155,57 @@ def apply_rules(
     return Stripped(
         text=_assemble(text, spans, owner, edits), removals=removals, captured=captured, failures=matcher.failed
     )
+
+
+def _apply_paragraphs(
+    rules: list[Rule],
+    lines: list[str],
+    nonblank: list[int],
+    owner: list[str | None],
+    matcher: _Matcher,
+    captured: dict[str, str],
+    by_line: list[set[str]],
+) -> None:
+    """Paragraph rules: a matching paragraph (its lines joined by spaces) goes whole."""
+    for rule in rules:
+        for paragraph in _paragraphs(nonblank):
+            if all(owner[i] is None for i in paragraph):
+                joined = " ".join(lines[i] for i in paragraph)
+                if matcher.possible is not None:
+                    matcher.possible[joined] = matcher.possible.get(joined, set()).union(
+                        *(by_line[i] for i in paragraph)
+                    )
+                found = matcher.search(rule, joined)
+                if found:
+                    _capture(found, captured)
+                    for i in paragraph:
+                        owner[i] = rule.id
+
+
+def _apply_lines(
+    rules: list[Rule],
+    lines: list[str],
+    nonblank: list[int],
+    owner: list[str | None],
+    matcher: _Matcher,
+    captured: dict[str, str],
+    by_line: list[set[str]] | None,
+) -> None:
+    """Line rules: the first rule that matches a line not yet removed takes it."""
+    for i in nonblank:
+        if owner[i] is None:
+            words = matcher.words(lines[i])
+            here = by_line[i] if by_line is not None else None
+            for rule in rules:
+                if rule.max_words is not None and words > rule.max_words:
+                    continue  # the common case for body text, decided before any call
+                if here is not None and rule.needs and rule.id not in here:
+                    continue  # none of its literals in the line (as the matcher would say, sooner)
+                found = matcher.search(rule, lines[i])
+                if found:
+                    _capture(found, captured)
+                    owner[i] = rule.id
+                    break
 
 
 def _paragraphs(nonblank: list[int]) -> list[list[int]]:

@@ -108,45 +108,31 @@ def check(
         else:  # no corpus to learn from: the additions alone
             pipeline, _ = fit_corpus_stages(pipeline, lambda: (doc for doc, _ in additions))
     result = clean_documents((doc for doc, _ in additions), pipeline, anchors=anchors)
-    findings = []
-    for doc in result.documents:
-        path, line = where.get(doc.id, doc.source), doc.line
-        show = doc.id.removeprefix(_PREFIX)
-        if doc.status == "duplicate" and doc.duplicate_of:
-            of = doc.duplicate_of
-            named = (
-                f"{of.removeprefix(_PREFIX)} (another addition)" if of.startswith(_PREFIX) else f"{of} (in the corpus)"
-            )
-            findings.append(
-                Finding(
-                    path,
-                    line,
-                    show,
-                    "duplicate",
-                    f"{(doc.reason or '').split(' of ')[0]} of {named}",
-                    of.removeprefix(_PREFIX),
-                    doc.similarity,
-                )
-            )
-        elif doc.status in ("language", "empty", "error"):
-            findings.append(Finding(path, line, show, doc.status, doc.reason or doc.status))
-        for flag in doc.flags:
-            if flag.startswith("rule-timeout:"):
-                rule = flag.removeprefix("rule-timeout:")
-                findings.append(Finding(path, line, show, "rule-timeout", f"rule {rule} timed out and was skipped"))
-            if flag.startswith("removed-share:"):
-                share = float(flag.split(":")[1])
-                findings.append(
-                    Finding(
-                        path,
-                        line,
-                        show,
-                        "removed-share",
-                        f"rules removed {share:.0%} of the text (over {settings.max_removed_share:.0%})",
-                    )
-                )
+    findings = [f for doc in result.documents for f in _findings(doc, where.get(doc.id, doc.source), settings)]
     findings.sort(key=lambda f: (f.path, f.line or 0, KINDS.index(f.kind)))
     return CheckResult(len(result.documents), tuple(findings))
+
+
+def _findings(doc: Document, path: str, settings: Settings) -> list[Finding]:
+    """What is wrong with one cleaned addition."""
+    line, show = doc.line, doc.id.removeprefix(_PREFIX)
+    found = []
+    if doc.status == "duplicate" and doc.duplicate_of:
+        of = doc.duplicate_of
+        named = f"{of.removeprefix(_PREFIX)} (another addition)" if of.startswith(_PREFIX) else f"{of} (in the corpus)"
+        message = f"{(doc.reason or '').split(' of ')[0]} of {named}"
+        found.append(Finding(path, line, show, "duplicate", message, of.removeprefix(_PREFIX), doc.similarity))
+    elif doc.status in ("language", "empty", "error"):
+        found.append(Finding(path, line, show, doc.status, doc.reason or doc.status))
+    for flag in doc.flags:
+        if flag.startswith("rule-timeout:"):
+            rule = flag.removeprefix("rule-timeout:")
+            found.append(Finding(path, line, show, "rule-timeout", f"rule {rule} timed out and was skipped"))
+        if flag.startswith("removed-share:"):
+            share = float(flag.split(":")[1])
+            message = f"rules removed {share:.0%} of the text (over {settings.max_removed_share:.0%})"
+            found.append(Finding(path, line, show, "removed-share", message))
+    return found
 
 
 def as_json(result: CheckResult) -> str:

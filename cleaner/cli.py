@@ -203,16 +203,58 @@ def _setting(name: str, *short: str) -> Any:
     return typer.Option(f"--{name.replace('_', '-')}", *short, help=setting_help(name), show_default=False)
 
 
+RawArgument = Annotated[
+    Path, typer.Argument(help="Folder (or file) of raw documents: .txt .md .html .jsonl, maybe .gz.")
+]
+OutArgument = Annotated[Path, typer.Argument(help="Output folder: corpus.jsonl, manifest.jsonl, report.json.")]
+RulesOption = Annotated[Path | None, typer.Option("--rules", help=_RULES_HELP, show_default=False)]
+FullOption = Annotated[
+    bool, typer.Option("--full", help="Clean every file again, ignoring what a previous run in OUT can lend.")
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        "-j",
+        min=1,
+        show_default=False,
+        help="Processes that clean in parallel (default: all cores, or 1 for small inputs).",
+    ),
+]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine", help="local (processes on this machine) or dask (a cluster: pip install 'cleaner[dask]')."
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        show_default=False,
+        help="With --engine dask: scheduler address or scheduler file (default: a local cluster).",
+    ),
+]
+ManifestOption = Annotated[
+    Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
+]
+FormatOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        show_default=False,
+        help="Also write the corpus as parquet (corpus.parquet) or txt (one file per document, txt/); "
+        "give it twice for both.",
+    ),
+]
+
+
 @app.command()
 @handles_errors
 def clean(
-    raw: Annotated[
-        Path, typer.Argument(help="Folder (or file) of raw documents: .txt .md .html .jsonl, maybe .gz.")
-    ] = Path("raw"),
-    out: Annotated[Path, typer.Argument(help="Output folder: corpus.jsonl, manifest.jsonl, report.json.")] = Path(
-        "clean"
-    ),
-    rules: Annotated[Path | None, typer.Option("--rules", help=_RULES_HELP, show_default=False)] = None,
+    raw: RawArgument = Path("raw"),
+    out: OutArgument = Path("clean"),
+    rules: RulesOption = None,
     threshold: Annotated[float | None, _setting("threshold")] = None,
     num_perm: Annotated[int | None, _setting("num_perm")] = None,
     ngram: Annotated[int | None, _setting("ngram")] = None,
@@ -226,45 +268,12 @@ def clean(
     max_removed_share: Annotated[float | None, _setting("max_removed_share")] = None,
     rule_timeout: Annotated[float | None, _setting("rule_timeout")] = None,
     strict: Annotated[bool, _setting("strict")] = False,
-    full: Annotated[
-        bool, typer.Option("--full", help="Clean every file again, ignoring what a previous run in OUT can lend.")
-    ] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            "-j",
-            min=1,
-            show_default=False,
-            help="Processes that clean in parallel (default: all cores, or 1 for small inputs).",
-        ),
-    ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine", help="local (processes on this machine) or dask (a cluster: pip install 'cleaner[dask]')."
-        ),
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            show_default=False,
-            help="With --engine dask: scheduler address or scheduler file (default: a local cluster).",
-        ),
-    ] = None,
-    manifest: Annotated[
-        Path | None, typer.Option("--manifest", help="With OUT '-': also write the manifest here.", show_default=False)
-    ] = None,
-    output_format: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            show_default=False,
-            help="Also write the corpus as parquet (corpus.parquet) or txt (one file per document, txt/); "
-            "give it twice for both.",
-        ),
-    ] = None,
+    full: FullOption = False,
+    workers: WorkersOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    manifest: ManifestOption = None,
+    output_format: FormatOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Clean RAW into OUT: normalize, strip boilerplate, detect language, drop duplicates.

@@ -418,6 +418,40 @@ def _spill(folder: Path, out: Path) -> _Spill:
         raise OutputError(f"cannot write next to the output folder {out}: {exc.strerror or exc}") from exc
 
 
+def _fit(
+    pipeline: Pipeline, raw: Path, files: list[Path], executor: Executor, seconds: dict[str, float]
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Phase 1a: fit the corpus-level stages over every input document (reused files too)."""
+    root = raw if raw.is_dir() else raw.parent
+    started = time.perf_counter()
+    fitted = fit_corpus_stages(pipeline, lambda: (d for p in files for d in read_file(p, root)), executor)
+    seconds["fit"] = time.perf_counter() - started
+    return fitted
+
+
+def _check_places(raw: Path, out: Path) -> None:
+    """The input exists; a run that died left ``out`` as it was; ``out`` may be replaced."""
+    if not raw.exists():
+        raise InputError(f"input path does not exist: {raw}")
+    try:
+        recover_output(out)
+    except OSError as exc:
+        raise OutputError(f"cannot recover the output folder {out}: {exc.strerror or exc}") from exc
+    check_paths(raw, out)
+
+
+def _context(plan: _Plan, rules: Rules) -> dict[str, Any]:
+    """What the report says of where the run read and wrote, and what it reused."""
+    return {
+        "raw": str(plan.raw),
+        "raw_path": str(plan.raw.resolve()),
+        "out": str(plan.out),
+        "rules": rules.folder,
+        "rules_loaded": len(rules),
+        "incremental": {"reused_files": len(plan.reused), "cleaned_files": len(plan.files) - len(plan.reused)},
+    }
+
+
 def run_clean(
     raw: Path | str = "raw",
     out: Path | str = "clean",
@@ -433,25 +467,17 @@ def run_clean(
     scheduler: str | None = None,
     pipeline: Pipeline | None = None,
 ) -> dict[str, Any]:
-    """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report.
-
-    Phases: plan (what to read, what to reuse) -> clean (the executor runs the per-document
-    stages into a spill file beside ``out``; only signatures stay in memory) -> dedup (all
-    signatures at once) -> write (one pass). ``full`` ignores what a previous output could lend.
-    ``workers`` processes clean in parallel (default: all cores for inputs over a few
-    megabytes); with ``engine="dask"`` the stages run on the Dask cluster at ``scheduler`` (an
-    address or a scheduler file; none: a local cluster). ``pipeline`` replaces the stages built
+    """Clean ``raw`` into ``out`` (corpus, manifest, report, index) and return the report: plan
+    (what to read and reuse) -> fit corpus-level stages -> clean (into a spill beside ``out``)
+    -> dedup -> write (one pass). ``full`` ignores what a previous output could lend. ``workers``
+    processes clean in parallel (default: all cores for inputs over a few megabytes); with
+    ``engine="dask"`` the stages run on the Dask cluster at ``scheduler`` (an address or a
+    scheduler file; none: a local cluster). ``pipeline`` replaces the stages built
     from ``settings`` and ``rules``. The output is the same whatever runs it.
     """
     raw, out = Path(raw), Path(out)
-    if not raw.exists():
-        raise InputError(f"input path does not exist: {raw}")
     formats = _formats(output_format)
-    try:
-        recover_output(out)
-    except OSError as exc:
-        raise OutputError(f"cannot recover the output folder {out}: {exc.strerror or exc}") from exc
-    check_paths(raw, out)
+    _check_places(raw, out)
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
     settings = settings or Settings()
@@ -463,13 +489,9 @@ def run_clean(
         seconds: dict[str, float] = {}
         states: dict[str, Any] = {}
         if pipeline.needs_fitting:  # corpus-level stages learn from every document first
-            files, root = iter_input_files(raw), raw if raw.is_dir() else raw.parent
+            files = iter_input_files(raw)
             executor = executor or _executor(sum(_size(p) for p in files), workers, engine, scheduler, cleanup)
-            fit_started = time.perf_counter()
-            pipeline, states = fit_corpus_stages(
-                pipeline, lambda: (d for p in files for d in read_file(p, root)), executor
-            )
-            seconds["fit"] = time.perf_counter() - fit_started
+            pipeline, states = _fit(pipeline, raw, files, executor, seconds)
         plan = _plan(raw, out, settings, rules, full, states)
         spill = _spill(folder, out)
         cleanup.append(spill.close)
@@ -481,14 +503,7 @@ def run_clean(
         duplicates = candidates.duplicates(settings)
         seconds["dedup"] = time.perf_counter() - dedup_started
         seconds["total"] = time.perf_counter() - started  # writing not included
-        context = {
-            "raw": str(raw),
-            "raw_path": str(raw.resolve()),
-            "out": str(out),
-            "rules": rules.folder,
-            "rules_loaded": len(rules),
-            "incremental": {"reused_files": len(plan.reused), "cleaned_files": len(plan.files) - len(plan.reused)},
-        }
+        context = _context(plan, rules)
         report = _write(
             plan, _entries(plan, spill, duplicates), lambda b: b.result(settings, seconds, **context), formats
         )

@@ -154,3 +154,15 @@ def test_corpus_level_state_is_part_of_the_fingerprint_and_reaches_check(tmp_pat
         clean_to_stream(iter(()), _toy_pipeline(), lambda line: None)
     fitted, states = fit_corpus_stages(_toy_pipeline(), lambda: read_documents(raw))
     assert states["common-lines"] == ["Ad line"] and not fitted.needs_fitting
+
+
+def test_no_function_in_the_package_runs_past_60_lines():
+    """Phases, not god functions: a function that long wants splitting (the shape #13 asked for)."""
+    import ast
+
+    long = []
+    for path in sorted((ROOT / "cleaner").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{path.name}:{node.lineno} {node.name}")
+    assert long == []
