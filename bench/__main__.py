@@ -82,6 +82,40 @@ def check_time(work: Path, n: int) -> str:
     return f"check: 10 additions against {n:,} documents in {seconds:.1f}s ({duplicates} duplicates found)"
 
 
+def _rerun(work: Path, lang_backend: str) -> tuple[float, float, dict[str, int], float]:
+    from cleaner import Settings, run_clean
+    from cleaner.language import get_detector
+
+    get_detector(lang_backend).detect("warm up: load the models before measuring memory")
+    base = _peak_mb()
+    started = time.perf_counter()
+    report = run_clean(work / "raw", work / "clean", settings=Settings(lang_backend=lang_backend), rules=ROOT / "rules")
+    return base, _peak_mb(), report["incremental"], time.perf_counter() - started
+
+
+def rerun_figures(work: Path, additions: int, seed: int, lang_backend: str, first_growth: float) -> str:
+    """Add ``additions`` new documents beside the corpus and run again, in a fresh process (so its
+    peak memory is its own): what an incremental rerun costs next to the first run."""
+    import json
+
+    from bench.corpus import generate
+
+    extra = work / "extra"
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        pool.submit(generate, extra, additions, ROOT / "raw", seed + 1).result()
+    source, target = extra / "raw" / "corpus.jsonl", work / "raw" / "additions.jsonl"
+    with open(source, encoding="utf-8") as lines, open(target, "w", encoding="utf-8") as out:
+        for line in lines:
+            record = json.loads(line)
+            out.write(json.dumps({**record, "id": f"new-{record['id']}"}) + "\n")
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        base, peak, reuse, seconds = pool.submit(_rerun, work, lang_backend).result()
+    return (
+        f"incremental rerun with {additions} new documents: {seconds:.1f}s, {reuse['reused_files']} file(s) "
+        f"reused; memory grew {peak - base:.0f} MB over the models (the first run: {first_growth:.0f} MB)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=20000)
@@ -90,6 +124,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (per-stage figures add them up)")
     parser.add_argument("--engine", default="local", help="local or dask (a local Dask cluster of --workers)")
     parser.add_argument("--keep", type=Path, help="keep the generated corpus and output in this folder")
+    parser.add_argument(
+        "--rerun", type=int, default=0, help="then add this many new documents and measure the incremental rerun"
+    )
     args = parser.parse_args()
 
     from cleaner import Settings, run_clean
@@ -140,6 +177,8 @@ def main() -> None:
     print(f"dedup vs generated pairs: precision {precision:.3f}, recall {recall:.3f}")
     print(f"statuses: {report['by_status']}")
     print(check_time(work, n))
+    if args.rerun:
+        print(rerun_figures(work, args.rerun, args.seed, args.lang_backend, _peak_mb() - base_mb))
     if not args.keep:
         import shutil
 

@@ -9,7 +9,7 @@ __version__ = "0.2.0"
 
 from .check import CheckResult, Finding, check
 from .config import Settings
-from .document import Document, Removal, Status
+from .document import Document, Flag, Foreign, Removal, Status
 from .errors import CleanerError, InputError, OutputError, RuleError
 from .pipeline import CorpusResult, DocumentStage, Pipeline, Stage, clean_corpus, clean_documents, clean_text
 from .rule_tests import test_rules
@@ -23,6 +23,8 @@ __all__ = [
     "Document",
     "DocumentStage",
     "Finding",
+    "Flag",
+    "Foreign",
     "InputError",
     "OutputError",
     "Pipeline",

@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from .document import Document, Removal
+from .document import Document, Flag, Removal
 from .normalize import tidy_whitespace
 from .rules import LiteralIndex, Rule, Rules, fold
 from .words import count_words, count_words_per_line
@@ -370,10 +370,10 @@ def strip_boilerplate(
     metadata: dict[str, Any] = dict(doc.metadata)
     for key, value in result.captured.items():
         metadata.setdefault(key, value)
-    flags = [f"rule-timeout:{rule_id}" for rule_id in [*failed_sets, *result.failures]]
+    flags = [Flag.rule_timeout(rule_id) for rule_id in [*failed_sets, *result.failures]]
     removed = sum(r.chars for r in result.removals)
     if doc.text and removed / len(doc.text) > max_removed_share:
-        flags.append(f"removed-share:{removed / len(doc.text):.2f}")
+        flags.append(Flag.removed_share(removed / len(doc.text)))
     return doc.with_(
         text=result.text,
         removals=doc.removals + tuple(result.removals),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .document import Document
+from .document import Document, Flag
 from .errors import InputError
 from .explain import run_settings
 from .index import INDEX, CorpusIndex
@@ -124,13 +124,11 @@ def _findings(doc: Document, path: str, settings: Settings) -> list[Finding]:
         found.append(Finding(path, line, show, "duplicate", message, of.removeprefix(_PREFIX), doc.similarity))
     elif doc.status in ("language", "empty", "error"):
         found.append(Finding(path, line, show, doc.status, doc.reason or doc.status))
-    for flag in doc.flags:
-        if flag.startswith("rule-timeout:"):
-            rule = flag.removeprefix("rule-timeout:")
-            found.append(Finding(path, line, show, "rule-timeout", f"rule {rule} timed out and was skipped"))
-        if flag.startswith("removed-share:"):
-            share = float(flag.split(":")[1])
-            message = f"rules removed {share:.0%} of the text (over {settings.max_removed_share:.0%})"
+    for flag in map(Flag, doc.flags):
+        if flag.kind == "rule-timeout":
+            found.append(Finding(path, line, show, "rule-timeout", f"rule {flag.detail} timed out and was skipped"))
+        elif flag.share is not None:
+            message = f"rules removed {flag.share:.0%} of the text (over {settings.max_removed_share:.0%})"
             found.append(Finding(path, line, show, "removed-share", message))
     return found
 

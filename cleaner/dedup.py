@@ -130,7 +130,7 @@ def fingerprint(doc: Document, ngram: int = 5, num_perm: int = 128) -> Document:
     text = doc.text
     if doc.foreign:
         pieces, cursor = [], 0
-        for span in sorted(doc.foreign, key=lambda f: f["start"]):
+        for span in sorted(doc.foreign, key=lambda f: f["start"]):  # (Foreign, or its dict form)
             pieces.append(text[cursor : span["start"]])
             cursor = span["end"]
         pieces.append(text[cursor:])

@@ -37,6 +37,61 @@ class Removal:
         return self.end - self.start
 
 
+class Flag(str):
+    """A warning worth a look that does not drop the document, written as ``kind:detail`` (a
+    `str`, so the manifest's contract is the same), read back typed.
+
+    >>> flag = Flag.removed_share(0.7249)
+    >>> flag, flag.kind, flag.share, Flag.rule_timeout("slow").detail
+    ('removed-share:0.72', 'removed-share', 0.72, 'slow')
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def removed_share(cls, share: float) -> Flag:
+        return cls(f"removed-share:{share:.2f}")
+
+    @classmethod
+    def rule_timeout(cls, rule: str) -> Flag:
+        return cls(f"rule-timeout:{rule}")
+
+    @property
+    def kind(self) -> str:
+        return self.partition(":")[0]
+
+    @property
+    def detail(self) -> str:
+        return self.partition(":")[2]
+
+    @property
+    def share(self) -> float | None:
+        """The share of the text rules removed, for a ``removed-share`` flag."""
+        return float(self.detail) if self.kind == "removed-share" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Foreign:
+    """A paragraph in another language than the document's: ``text[start:end]``, the language
+    and the detector's probability. Reads like the manifest's object (``foreign["lang"]``)."""
+
+    lang: str
+    start: int
+    end: int
+    prob: float
+
+    @property
+    def chars(self) -> int:
+        return self.end - self.start
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest's form: ``{"lang", "start", "end", "chars", "prob"}``."""
+        return {"lang": self.lang, "start": self.start, "end": self.end, "chars": self.chars, "prob": self.prob}
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One input document and everything the stages learned about it.
@@ -55,9 +110,9 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     removals: tuple[Removal, ...] = ()
     #: Warnings worth a look that do not drop the document (``removed-share:0.72``).
-    flags: tuple[str, ...] = ()
-    #: Paragraphs in another language than the document's: ``{"lang", "start", "end", "chars", "prob"}``.
-    foreign: tuple[dict[str, Any], ...] = ()
+    flags: tuple[Flag, ...] = ()
+    #: Paragraphs in another language than the document's.
+    foreign: tuple[Foreign, ...] = ()
     status: str = Status.KEPT
     reason: str | None = None
     chars_in: int = 0

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import regex
 
-from .document import Document, Removal
+from .document import Document, Foreign, Removal
 from .normalize import tidy_whitespace
 
 log = logging.getLogger(__name__)
@@ -353,12 +353,7 @@ def detect_language(
     if foreign and drop_foreign:
         doc = _drop_paragraphs(doc, foreign)
     elif foreign:
-        doc = doc.with_(
-            foreign=tuple(
-                {"lang": p.lang, "start": p.start, "end": p.end, "chars": p.end - p.start, "prob": p.prob}
-                for p in foreign
-            )
-        )
+        doc = doc.with_(foreign=tuple(Foreign(p.lang, p.start, p.end, p.prob) for p in foreign))
     if allowed and verdict.lang not in allowed:
         return doc.drop("language", f"language {verdict.lang} (p={verdict.prob:.2f}) is not one of {','.join(allowed)}")
     if verdict.prob < min_prob:

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import xxhash
 
 from . import __version__
-from .document import Document
+from .document import Document, Foreign
 from .errors import OutputError
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,8 @@ def manifest_record(doc: Document) -> dict[str, Any]:
         "chars_in": doc.chars_in,
         "chars_out": len(doc.text) if doc.status in ("kept", "duplicate") else 0,
         "removed": [{"rule": r.rule, "chars": r.chars} for r in doc.removals],
-        "foreign": list(doc.foreign),
-        "flags": list(doc.flags),
+        "foreign": [f.as_dict() if isinstance(f, Foreign) else dict(f) for f in doc.foreign],
+        "flags": [str(f) for f in doc.flags],
     }
 
 
