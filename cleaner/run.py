@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import Settings
 from .dedup import Candidate, Duplicate
@@ -50,13 +50,24 @@ from .write import (
 log = logging.getLogger(__name__)
 
 
+class _Brief(NamedTuple):
+    """A previous manifest row in brief: what planning needs of it."""
+
+    id: str
+    source: str
+    status: str
+    duplicate_of: str | None
+
+
 @dataclass
 class _Previous:
     """What the previous run left in ``OUT`` that can be reused."""
 
     index: CorpusIndex
     corpus: Path
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by source
+    manifest: Path = Path()
+    #: each source's rows, in brief (the full rows stay on disk, read again in id order when written)
+    rows: dict[str, list[_Brief]] = field(default_factory=dict)
     recorded: set[str] = field(default_factory=set)  # ids in the corpus (their texts stay on disk)
 
     @classmethod
@@ -66,14 +77,19 @@ class _Previous:
         index = CorpusIndex.open(out / INDEX)
         if index is None or index.fingerprint != fingerprint:
             return None
-        previous = cls(index, out / CORPUS)
+        previous = cls(index, out / CORPUS, out / MANIFEST)
+        last_row = None
         try:
             with open(out / MANIFEST, encoding="utf-8") as handle:
                 for number, line in enumerate(handle, start=1):
                     row = json.loads(line)
                     if not _valid_row(row):
                         raise ValueError(f"{MANIFEST} line {number} is not a manifest row")
-                    previous.rows.setdefault(row["source"], []).append(row)
+                    if last_row is not None and row["id"] <= last_row:
+                        raise ValueError(f"{MANIFEST} line {number} is out of id order")
+                    last_row = row["id"]
+                    brief = _Brief(row["id"], row["source"], row["status"], row.get("duplicate_of"))
+                    previous.rows.setdefault(row["source"], []).append(brief)
             last = None
             with open(out / CORPUS, encoding="utf-8") as handle:
                 for number, line in enumerate(handle, start=1):
@@ -96,13 +112,13 @@ class _Previous:
             if doc.status == "kept" and (not isinstance(doc.signature, bytes) or len(doc.signature) != num_perm * 4):
                 raise ValueError(f"the index has no usable signature for {doc.id}")
         for source, rows in self.rows.items():
-            if {row["id"] for row in rows} != by_source.get(source, set()):
+            if {row.id for row in rows} != by_source.get(source, set()):
                 raise ValueError(f"the manifest and the index disagree on the documents of {source}")
             for row in rows:
-                if (row["status"] == "kept") != (row["id"] in self.recorded):
-                    raise ValueError(f"the manifest and the corpus disagree on {row['id']}")
-                if row["status"] != self.index.documents[row["id"]].status:
-                    raise ValueError(f"the manifest and the index disagree on {row['id']}")
+                if (row.status == "kept") != (row.id in self.recorded):
+                    raise ValueError(f"the manifest and the corpus disagree on {row.id}")
+                if row.status != self.index.documents[row.id].status:
+                    raise ValueError(f"the manifest and the index disagree on {row.id}")
         if set(by_source) - set(self.rows):
             raise ValueError("the index has documents the manifest does not list")
 
@@ -110,21 +126,18 @@ class _Previous:
         """Sources whose content is unchanged and whose duplicates still have their original."""
         sources = {s for s, d in digests.items() if s in self.rows and self.index.files.get(s) == d}
         while True:
-            kept = {row["id"] for s in sources for row in self.rows[s] if row["status"] == "kept"}
+            kept = {row.id for s in sources for row in self.rows[s] if row.status == "kept"}
             orphaned = {
-                s
-                for s in sources
-                for row in self.rows[s]
-                if row["status"] == "duplicate" and row["duplicate_of"] not in kept
+                s for s in sources for row in self.rows[s] if row.status == "duplicate" and row.duplicate_of not in kept
             }
             if not orphaned:
                 return sources
             sources -= orphaned
 
 
-class _SortedRecords:
-    """The previous corpus's records, read forward as ids are asked for in increasing order (the
-    corpus is sorted by id): one record in memory at a time, however large the corpus."""
+class _SortedLines:
+    """A previous output's JSONL file (corpus or manifest, both sorted by id), read forward as
+    ids are asked for in increasing order: one line in memory at a time, however large it is."""
 
     def __init__(self, path: Path) -> None:
         self._handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed in close)
@@ -249,7 +262,7 @@ class _Plan:
     fingerprint: str
     previous: _Previous | None
     reused: set[str]
-    old_rows: dict[str, dict[str, Any]]  # by id, of the reused files
+    old_rows: dict[str, _Brief]  # by id, of the reused files (their full rows stay on disk)
     states: dict[str, Any] = field(default_factory=dict)  # fitted corpus-level stages
 
     @property
@@ -262,7 +275,7 @@ class _Plan:
         return [
             index[i].candidate(n)
             for n, (i, row) in enumerate(self.old_rows.items())
-            if row["status"] == "kept" and i in index
+            if row.status == "kept" and i in index
         ]
 
     def to_clean(self) -> list[Path]:
@@ -283,7 +296,7 @@ def _plan(
     digests = _digests(files, root)
     previous = None if full else _Previous.load(out, fingerprint, settings.num_perm)
     reused = previous.reusable(digests) if previous else set()
-    old_rows = {row["id"]: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
+    old_rows = {row.id: row for source in sorted(reused) for row in previous.rows[source]} if previous else {}
     return _Plan(raw, out, root, files, digests, fingerprint, previous, reused, old_rows, states or {})
 
 
@@ -331,7 +344,7 @@ def _clean(
     anchors = plan.anchors()
     for anchor in anchors:
         candidates.add(anchor)
-    taken = {i: row["source"] for i, row in plan.old_rows.items()}
+    taken = {i: row.source for i, row in plan.old_rows.items()}
     stream = clean_stream(plan.new_documents(), pipeline, executor, progress, taken, seconds)
     log.info(
         "cleaning %d files (%d reused), %s executor",
@@ -348,14 +361,17 @@ def _clean(
 
 def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> Iterator[Entry]:
     """Every document's manifest row, corpus record and index row, in id order, decisions applied."""
-    previous = _SortedRecords(plan.previous.corpus) if plan.previous else None
+    previous = _SortedLines(plan.previous.corpus) if plan.previous else None
+    previous_rows = _SortedLines(plan.previous.manifest) if plan.previous else None
     old_index = plan.old_index
     try:
         for doc_id in sorted([*plan.old_rows, *spill.ids()]):
             fingerprint = None
-            if doc_id in plan.old_rows:
-                row = plan.old_rows[doc_id]
-                record = previous.get(doc_id) if previous else None
+            if previous is not None and previous_rows is not None and doc_id in plan.old_rows:
+                row = previous_rows.get(doc_id)
+                if row is None:
+                    raise OutputError(f"{plan.previous.manifest if plan.previous else MANIFEST} changed during the run")
+                record = previous.get(doc_id)
             else:
                 entry = spill.get(doc_id)
                 row, record, fingerprint = entry["row"], entry["record"], entry["fingerprint"]
@@ -365,8 +381,9 @@ def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> It
             indexed = old_index.get(doc_id) if doc_id in plan.old_rows else _indexed(row, fingerprint)
             yield Entry(row, record if row["status"] == "kept" else None, indexed)
     finally:
-        if previous is not None:
-            previous.close()
+        for reader in (previous, previous_rows):
+            if reader is not None:
+                reader.close()
 
 
 def _indexed(row: dict[str, Any], fingerprint: list[Any] | None) -> IndexedDocument:
