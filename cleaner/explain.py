@@ -11,6 +11,7 @@ from .config import Settings
 from .dedup import exact_similarity
 from .document import Document
 from .errors import CleanerError, InputError
+from .index import INDEX, CorpusIndex
 from .pipeline import Pipeline
 from .read import read_file
 from .rules import Rules
@@ -94,9 +95,15 @@ def _read_document(row: dict[str, Any], raw: Path) -> Document | None:
 
 
 def explain(
-    doc_id: str, out: Path, rules: Rules, raw: Path | None = None, settings: Settings | None = None
+    doc_id: str,
+    out: Path,
+    rules: Rules,
+    raw: Path | None = None,
+    settings: Settings | None = None,
+    pipeline: Pipeline | None = None,
 ) -> Explanation:
-    """Re-run the per-document stages on one document of a finished run, keeping every span."""
+    """Re-run the per-document stages on one document of a finished run, keeping every span
+    (corpus-level stages of ``pipeline`` bound to the state the run saved in ``out``)."""
     row = manifest_row(out, doc_id)
     context = run_context(out)
     settings = run_settings(out, settings)
@@ -104,14 +111,12 @@ def explain(
     doc = _read_document(row, raw)
     if doc is None or doc.status == "error":
         return Explanation(row, "", (), {})
-    pipeline = Pipeline(settings, rules)
+    pipeline = pipeline or Pipeline(settings, rules)
+    if pipeline.needs_fitting:
+        index = CorpusIndex.open(out / INDEX)
+        pipeline = pipeline.fitted(index.stage_states if index else {})
     normalized = pipeline.until("normalize").clean(doc)
-    stripped = pipeline.stage("boilerplate").batch([normalized])[0]
-    final = pipeline.stage("metadata").batch([stripped])[0]
-    spans = [Span(r.start, r.end, r.rule) for r in stripped.removals]
-    title = final.metadata.get("title")
-    if any(r.rule == "title" for r in final.removals) and isinstance(title, str):
-        spans.extend(_title_span(normalized, spans, title))
+    spans, final = _spans(pipeline, normalized)
     duplicate = None
     if row.get("duplicate_of"):
         duplicate = {"of": row["duplicate_of"], "estimated": row.get("similarity"), "exact": None}
@@ -122,13 +127,35 @@ def explain(
     return Explanation(row, normalized.text, tuple(sorted(spans, key=lambda s: s.start)), final.metadata, duplicate)
 
 
-def _title_span(doc: Document, spans: list[Span], title: str) -> list[Span]:
-    """Where the title sits in the normalized text: its first occurrence outside removed spans."""
-    start = doc.text.find(title)
+def _spans(pipeline: Pipeline, normalized: Document) -> tuple[list[Span], Document]:
+    """Every removal the stages after ``normalize`` make, as spans of the normalized text: the
+    first stage's as they are, later ones' (the title, a foreign paragraph, a corpus-level
+    stage's lines) found where their text sits. Returns them and the document as cleaned."""
+    spans: list[Span] = []
+    current = normalized
+    names = [stage.name for stage in pipeline.steps]
+    for position, name in enumerate(names[names.index("normalize") + 1 :]):
+        if name == "signature":
+            break
+        before = current.with_(removals=())
+        after = pipeline.stage(name).batch([before])[0]
+        for removal in after.removals:
+            if position == 0:
+                spans.append(Span(removal.start, removal.end, removal.rule))
+            else:
+                spans.extend(_located(normalized, spans, before.text[removal.start : removal.end], removal.rule))
+        current = after
+    return spans, current
+
+
+def _located(doc: Document, spans: list[Span], removed: str, rule: str) -> list[Span]:
+    """Where a later stage's removal (the title, a foreign paragraph) sits in the normalized
+    text: its first occurrence outside the spans already marked."""
+    start = doc.text.find(removed) if removed else -1
     while start >= 0:
         if not any(s.start <= start < s.end for s in spans):
-            return [Span(start, start + len(title), "title")]
-        start = doc.text.find(title, start + 1)
+            return [Span(start, start + len(removed), rule)]
+        start = doc.text.find(removed, start + 1)
     return []
 
 

@@ -68,3 +68,24 @@ def test_a_duplicate_is_explained_with_estimated_and_exact_similarity(tmp_path, 
     line = next(x for x in result.stdout.splitlines() if x.startswith("duplicate of orig"))
     estimated, exact = (float(x) for x in __import__("re").findall(r"\d\.\d\d", line))
     assert 0.8 < estimated < 1 and 0.8 < exact < 1
+
+
+def test_explain_shows_paragraphs_dropped_as_foreign(tmp_path):
+    from cleaner import Settings
+
+    english = (
+        "The town council approved the budget for next year on Tuesday, after a long debate about the cost "
+        "of the new library and the repairs the roads need before the winter comes. The mayor said the vote "
+        "was the hardest of her term, and that the library would open in the spring if the builders kept pace."
+    )
+    french = (
+        "Avis de la rédaction : les opinions exprimées dans cet article n'engagent que leurs auteurs, et le "
+        "journal ne saurait être tenu responsable des propos tenus par les personnes citées dans ses pages."
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(f"{english}\n\n{french}\n", encoding="utf-8")
+    run_clean(raw, tmp_path / "out", settings=Settings(drop_foreign=True))
+    explanation = explain("a", tmp_path / "out", load_rules())
+    (span,) = [s for s in explanation.spans if s.rule.startswith("foreign-language:")]
+    assert span.rule == "foreign-language:fr" and explanation.text[span.start : span.end] == french

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cleaner import Settings, load_rules
-from cleaner.document import Document
+from cleaner.document import Document, Removal
 from cleaner.errors import InputError
 from cleaner.executor import DaskExecutor, ProcessExecutor, SerialExecutor
 from cleaner.pipeline import STAGES, DocumentStage, Pipeline, clean_documents, default_stages
@@ -58,8 +58,14 @@ def test_an_added_stage_runs_the_same_on_every_engine():
 
 # A toy corpus-level stage: lines that occur in more than half of the documents are furniture.
 def _drop_lines(common: frozenset[str], doc: Document) -> Document:
-    kept = [line for line in doc.text.split("\n") if line not in common]
-    return doc.with_(text="\n".join(kept)) if len(kept) != doc.text.count("\n") + 1 else doc
+    kept, removals, start = [], [], 0
+    for line in doc.text.split("\n"):
+        if line in common:
+            removals.append(Removal("common-lines", start, start + len(line)))
+        else:
+            kept.append(line)
+        start += len(line) + 1
+    return doc.with_(text="\n".join(kept), removals=doc.removals + tuple(removals)) if removals else doc
 
 
 class CommonLines:
@@ -166,3 +172,14 @@ def test_no_function_in_the_package_runs_past_60_lines():
             if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60:
                 long.append(f"{path.name}:{node.lineno} {node.name}")
     assert long == []
+
+
+def test_explain_binds_corpus_level_stages_to_the_state_the_run_saved(tmp_path):
+    from cleaner import run_clean
+    from cleaner.explain import explain
+
+    raw = _toy_corpus(tmp_path)
+    run_clean(raw, tmp_path / "out", rules=RULES, pipeline=_toy_pipeline())
+    explanation = explain("a00", tmp_path / "out", RULES, pipeline=_toy_pipeline())
+    (span,) = [s for s in explanation.spans if s.rule == "common-lines"]  # run with the saved state, and shown
+    assert explanation.text[span.start : span.end] == FURNITURE
