@@ -143,8 +143,9 @@ def apply_rules(
 
     for rule in by_kind.get("header", []):
         _apply_header(rule, lines, nonblank, owner, matcher, captured)
-    _apply_paragraphs(by_kind.get("paragraph", []), lines, nonblank, owner, matcher, captured, by_line)
-    _apply_lines(by_kind.get("line", []), lines, nonblank, owner, matcher, captured, by_line if index else None)
+    state = _Decisions(lines, nonblank, owner, matcher, captured, by_line if index is not None else None)
+    _apply_paragraphs(by_kind.get("paragraph", []), state)
+    _apply_lines(by_kind.get("line", []), state)
     for rule in by_kind.get("tail", []):
         _apply_tail(rule, text, spans, lines, nonblank, owner, matcher)
 
@@ -157,54 +158,49 @@ def apply_rules(
     )
 
 
-def _apply_paragraphs(
-    rules: list[Rule],
-    lines: list[str],
-    nonblank: list[int],
-    owner: list[str | None],
-    matcher: _Matcher,
-    captured: dict[str, str],
-    by_line: list[set[str]],
-) -> None:
+@dataclass
+class _Decisions:
+    """A text being stripped, line by line, and what the rules have decided of it so far."""
+
+    lines: list[str]
+    nonblank: list[int]
+    owner: list[str | None]  # the rule that removes each line, if any
+    matcher: _Matcher
+    captured: dict[str, str]
+    by_line: list[set[str]] | None  # the rules with a literal in each line (from the literal index)
+
+
+def _apply_paragraphs(rules: list[Rule], d: _Decisions) -> None:
     """Paragraph rules: a matching paragraph (its lines joined by spaces) goes whole."""
     for rule in rules:
-        for paragraph in _paragraphs(nonblank):
-            if all(owner[i] is None for i in paragraph):
-                joined = " ".join(lines[i] for i in paragraph)
-                if matcher.possible is not None:
-                    matcher.possible[joined] = matcher.possible.get(joined, set()).union(
-                        *(by_line[i] for i in paragraph)
-                    )
-                found = matcher.search(rule, joined)
+        for paragraph in _paragraphs(d.nonblank):
+            if all(d.owner[i] is None for i in paragraph):
+                joined = " ".join(d.lines[i] for i in paragraph)
+                if d.matcher.possible is not None and d.by_line is not None:
+                    known = d.matcher.possible.get(joined, set())
+                    d.matcher.possible[joined] = known.union(*(d.by_line[i] for i in paragraph))
+                found = d.matcher.search(rule, joined)
                 if found:
-                    _capture(found, captured)
+                    _capture(found, d.captured)
                     for i in paragraph:
-                        owner[i] = rule.id
+                        d.owner[i] = rule.id
 
 
-def _apply_lines(
-    rules: list[Rule],
-    lines: list[str],
-    nonblank: list[int],
-    owner: list[str | None],
-    matcher: _Matcher,
-    captured: dict[str, str],
-    by_line: list[set[str]] | None,
-) -> None:
+def _apply_lines(rules: list[Rule], d: _Decisions) -> None:
     """Line rules: the first rule that matches a line not yet removed takes it."""
-    for i in nonblank:
-        if owner[i] is None:
-            words = matcher.words(lines[i])
-            here = by_line[i] if by_line is not None else None
+    for i in d.nonblank:
+        if d.owner[i] is None:
+            words = d.matcher.words(d.lines[i])
+            here = d.by_line[i] if d.by_line is not None else None
             for rule in rules:
                 if rule.max_words is not None and words > rule.max_words:
                     continue  # the common case for body text, decided before any call
                 if here is not None and rule.needs and rule.id not in here:
                     continue  # none of its literals in the line (as the matcher would say, sooner)
-                found = matcher.search(rule, lines[i])
+                found = d.matcher.search(rule, d.lines[i])
                 if found:
-                    _capture(found, captured)
-                    owner[i] = rule.id
+                    _capture(found, d.captured)
+                    d.owner[i] = rule.id
                     break
 
 
