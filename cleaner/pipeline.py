@@ -340,6 +340,40 @@ def find_duplicates(candidates: Sequence[Candidate], settings: Settings) -> list
     return near_duplicate_clusters(candidates, s.threshold, s.num_perm, s.containment, s.keep)
 
 
+@dataclass(frozen=True)
+class Dedup:
+    """Near-duplicate removal as a corpus-level part (`CorpusStage`): `fit` gives a shard's
+    dedup candidates (never texts), `merge` decides over all of them in reading order, with
+    ``anchors`` (documents already in a corpus, which stay) first, and `bind` marks the copies.
+
+    It is the last part of every run, fitted from what the per-document pass leaves, so no
+    second pass is made: `clean_documents` merges and binds at once; `run_clean` merges the
+    candidates it gathered and marks the copies as it writes (on Dask the cluster makes the same
+    decisions from candidates it groups itself); a stream decides online, the first copy staying.
+    Its state, the duplicates, is saved as the manifest's ``duplicate`` rows.
+    """
+
+    settings: Settings
+    anchors: tuple[Candidate, ...] = ()
+    name: str = "dedup"
+
+    def fit(self, docs: list[Document]) -> list[Candidate]:
+        return [found for doc in docs if (found := candidate(doc, 0)) is not None]
+
+    def merge(self, parts: list[list[Candidate]]) -> dict[str, Duplicate]:
+        gathered = itertools.chain(self.anchors, itertools.chain.from_iterable(parts))
+        ordered = [replace(c, order=order) for order, c in enumerate(gathered)]
+        return {dup.id: dup for dup in find_duplicates(ordered, self.settings)}
+
+    def bind(self, state: dict[str, Duplicate]) -> Stage:
+        return DocumentStage(self.name, partial(_mark_copy, state))
+
+
+def _mark_copy(duplicates: dict[str, Duplicate], doc: Document) -> Document:
+    dup = duplicates.get(doc.id)
+    return doc if dup is None else mark_duplicate(doc, dup)
+
+
 def clean_documents(
     docs: Iterable[Document],
     pipeline: Pipeline | None = None,
@@ -355,15 +389,13 @@ def clean_documents(
     seconds: dict[str, float] = {}
     cleaned = list(clean_stream(docs, pipeline, executor, progress, taken, seconds))
     start = time.perf_counter()
-    candidates = [c for order, d in enumerate(cleaned) if (c := candidate(d, len(anchors) + order))]
-    duplicates = find_duplicates([*anchors, *candidates], pipeline.settings)
-    by_id = {d.id: d for d in duplicates}
-    documents = []
-    for doc in sorted(cleaned, key=lambda d: d.id):
-        dup = by_id.get(doc.id)
-        documents.append(doc if dup is None else mark_duplicate(doc, dup))
+    dedup = Dedup(pipeline.settings, tuple(anchors))
+    duplicates = dedup.merge([dedup.fit(cleaned)])
+    documents = dedup.bind(duplicates).batch(sorted(cleaned, key=lambda d: d.id))
     seconds["dedup"] = time.perf_counter() - start
-    return CorpusResult(documents=documents, duplicates=duplicates, seconds=seconds)
+    return CorpusResult(
+        documents=documents, duplicates=sorted(duplicates.values(), key=lambda d: d.id), seconds=seconds
+    )
 
 
 def clean_corpus(

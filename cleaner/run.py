@@ -28,7 +28,7 @@ from .document import STATUSES, Document
 from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
 from .index import INDEX, CorpusIndex, IndexedDocument, IndexSink, file_digest, run_fingerprint
-from .pipeline import Pipeline, candidate, clean_stream, duplicate_fields, find_duplicates, fit_corpus_stages
+from .pipeline import Dedup, Pipeline, candidate, clean_stream, duplicate_fields, fit_corpus_stages
 from .read import iter_input_files, read_file, relative_name
 from .report import ReportBuilder
 from .rules import Rules, load_rules
@@ -326,9 +326,8 @@ class _Candidates:
         if self.chunks is not None:
             self.chunks.flush()
             found = dask_duplicates(self.chunks.paths, s.threshold, s.num_perm, s.containment, s.keep)
-        else:
-            found = find_duplicates(self.items, settings)
-        return {d.id: d for d in found}
+            return {d.id: d for d in found}
+        return Dedup(settings).merge([self.items])  # anchors lead the items, in reading order
 
 
 def _clean(

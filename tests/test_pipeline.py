@@ -183,3 +183,20 @@ def test_explain_binds_corpus_level_stages_to_the_state_the_run_saved(tmp_path):
     explanation = explain("a00", tmp_path / "out", RULES, pipeline=_toy_pipeline())
     (span,) = [s for s in explanation.spans if s.rule == "common-lines"]  # run with the saved state, and shown
     assert explanation.text[span.start : span.end] == FURNITURE
+
+
+def test_dedup_is_a_corpus_level_part_like_any_other(tmp_path):
+    """Placed in a pipeline, Dedup is fitted and bound like the toy stage, and decides what the
+    runner decides without a second pass."""
+    from bench.corpus import generate
+    from cleaner.pipeline import Dedup, fit_corpus_stages, is_corpus_stage
+
+    generate(tmp_path, 300, ROOT / "raw", seed=4)
+    docs = list(read_documents(tmp_path / "raw"))
+    base = Pipeline(Settings(), RULES)
+    assert is_corpus_stage(Dedup(base.settings))
+    with_dedup = Pipeline(base.settings, base.rules, (*base.stages, Dedup(base.settings)))
+    fitted, states = fit_corpus_stages(with_dedup, lambda: iter(docs))
+    by_stage = {d.id: (d.status, d.duplicate_of) for d in fitted.clean_many(docs)}
+    by_runner = {d.id: (d.status, d.duplicate_of) for d in clean_documents(docs, base).documents}
+    assert by_stage == by_runner and len(states["dedup"]) > 10
