@@ -120,7 +120,8 @@ def _findings(doc: Document, path: str, settings: Settings) -> list[Finding]:
     if doc.status == "duplicate" and doc.duplicate_of:
         of = doc.duplicate_of
         named = f"{of.removeprefix(_PREFIX)} (another addition)" if of.startswith(_PREFIX) else f"{of} (in the corpus)"
-        message = f"{(doc.reason or '').split(' of ')[0]} of {named}"
+        kind = "exact duplicate" if doc.exact else f"near-duplicate (similarity {doc.similarity or 0:.2f})"
+        message = f"{kind} of {named}"
         found.append(Finding(path, line, show, "duplicate", message, of.removeprefix(_PREFIX), doc.similarity))
     elif doc.status in ("language", "empty", "error"):
         found.append(Finding(path, line, show, doc.status, doc.reason or doc.status))

@@ -122,6 +122,8 @@ class Document:
     shingles: int = 0
     duplicate_of: str | None = None
     similarity: float | None = None
+    #: a duplicate with the same cleaned text as the one kept (else a near-duplicate)
+    exact: bool = False
 
     @property
     def dropped(self) -> bool:

@@ -331,7 +331,9 @@ def duplicate_fields(dup: Duplicate) -> dict[str, Any]:
 def mark_duplicate(doc: Document, dup: Duplicate) -> Document:
     """``doc`` dropped as a copy of ``dup.of``."""
     fields = duplicate_fields(dup)
-    return doc.drop(fields["status"], fields["reason"]).with_(duplicate_of=dup.of, similarity=dup.similarity)
+    return doc.drop(fields["status"], fields["reason"]).with_(
+        duplicate_of=dup.of, similarity=dup.similarity, exact=dup.exact
+    )
 
 
 def find_duplicates(candidates: Sequence[Candidate], settings: Settings) -> list[Duplicate]:

@@ -27,7 +27,9 @@ class ReportBuilder:
         self.errors: list[dict[str, Any]] = []
         self.documents = self.chars_in = self.chars_out = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], exact: bool | None = None) -> None:
+        """Count one manifest row; ``exact`` says whether a duplicate is an exact copy (when not
+        given, as for rows read back from a previous manifest, its reason says)."""
         self.documents += 1
         self.chars_in += row["chars_in"]
         self.statuses[row["status"]] += 1
@@ -42,7 +44,8 @@ class ReportBuilder:
             self.languages[str(row["lang"])] += 1
             self.foreign.update(f["lang"] for f in row["foreign"])
         if row["duplicate_of"] is not None:
-            exact = str(row["reason"] or "").startswith("exact")
+            if exact is None:
+                exact = str(row["reason"] or "").startswith("exact")
             self.clusters.setdefault(row["duplicate_of"], []).append(
                 {"id": row["id"], "similarity": row["similarity"], "exact": exact}
             )

@@ -378,7 +378,7 @@ def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> It
             if dup is not None:
                 row |= duplicate_fields(dup)
             indexed = old_index.get(doc_id) if doc_id in plan.old_rows else _indexed(row, fingerprint)
-            yield Entry(row, record if row["status"] == "kept" else None, indexed)
+            yield Entry(row, record if row["status"] == "kept" else None, indexed, dup.exact if dup else None)
     finally:
         for reader in (previous, previous_rows):
             if reader is not None:
@@ -401,7 +401,7 @@ def _write(
 
     def counted() -> Iterator[Entry]:
         for entry in entries:
-            builder.add(entry.row)
+            builder.add(entry.row, entry.exact)
             yield entry
 
     sinks: dict[str, Callable[[Path], Sink]] = {

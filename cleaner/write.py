@@ -165,6 +165,8 @@ class Entry:
     row: dict[str, Any]
     record: dict[str, Any] | None
     indexed: Any = None  # an `IndexedDocument`, or None when the index has no row for it
+    #: for a duplicate decided in this run: whether it is an exact copy (None: not decided now)
+    exact: bool | None = None
 
 
 class Sink(Protocol):
