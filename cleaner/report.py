@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -73,16 +72,6 @@ class ReportBuilder:
             "clusters": [{"kept": k, "duplicates": members} for k, members in sorted(self.clusters.items())],
             "seconds": {name: round(value, 4) for name, value in seconds.items()},
         }
-
-
-def build_report(
-    rows: Iterable[dict[str, Any]], settings: Settings, seconds: dict[str, float], **context: Any
-) -> dict[str, Any]:
-    """The report of a run from its manifest rows (one pass)."""
-    builder = ReportBuilder()
-    for row in rows:
-        builder.add(row)
-    return builder.result(settings, seconds, **context)
 
 
 def summary(report: dict[str, Any]) -> str:
