@@ -26,7 +26,7 @@ from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
 from .run import run_clean
 from .suggest import suggest_rules
-from .write import FORMATS
+from .write import corpus_formats
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BUG = 70  # sysexits' EX_SOFTWARE: an internal error (a bug), said in one line
@@ -287,10 +287,10 @@ def clean(
     given = {name: value for name, value in locals().items() if name in Settings.__dataclass_fields__}
     config, _ = load_config()
     # an off flag leaves the configuration's value; None leaves a setting as configured
-    settings = _configured(config).with_overrides(**{k: (v or None) if v is False else v for k, v in given.items()})
+    settings = _configured(config).with_overrides(**{k: None if v is False else v for k, v in given.items()})
     rules_dir = _resolve_rules(rules, config)
     configured_format = config.get("format") or ["jsonl"]
-    formats = tuple(output_format or ([configured_format] if isinstance(configured_format, str) else configured_format))
+    formats = corpus_formats(output_format or configured_format)
     _check_clean_options(raw, out, engine, formats, manifest, keep)
     if str(out) == "-":
         _clean_to_stdout(raw, settings, rules_dir, manifest, quiet)
@@ -305,9 +305,6 @@ def _check_clean_options(
 ) -> None:
     if engine not in ("local", "dask"):
         raise InputError(f"unknown engine {engine!r} (expected local or dask)")
-    for name in formats:
-        if name not in FORMATS:
-            raise InputError(f"unknown format {name!r} (expected {', '.join(FORMATS)})")
     if manifest is not None:
         _check_manifest_path(manifest, raw, out)
     if str(out) == "-":

@@ -336,12 +336,6 @@ def mark_duplicate(doc: Document, dup: Duplicate) -> Document:
     )
 
 
-def find_duplicates(candidates: Sequence[Candidate], settings: Settings) -> list[Duplicate]:
-    """The corpus-level step: cluster all signatures at once under the run's settings."""
-    s = settings
-    return near_duplicate_clusters(candidates, s.threshold, s.num_perm, s.containment, s.keep)
-
-
 @dataclass(frozen=True)
 class Dedup:
     """Near-duplicate removal as a corpus-level part (`CorpusStage`): `fit` gives a shard's
@@ -365,7 +359,9 @@ class Dedup:
     def merge(self, parts: list[list[Candidate]]) -> dict[str, Duplicate]:
         gathered = itertools.chain(self.anchors, itertools.chain.from_iterable(parts))
         ordered = [replace(c, order=order) for order, c in enumerate(gathered)]
-        return {dup.id: dup for dup in find_duplicates(ordered, self.settings)}
+        s = self.settings
+        found = near_duplicate_clusters(ordered, s.threshold, s.num_perm, s.containment, s.keep)
+        return {dup.id: dup for dup in found}
 
     def bind(self, state: dict[str, Duplicate]) -> Stage:
         return DocumentStage(self.name, partial(_mark_copy, state))

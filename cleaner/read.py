@@ -98,12 +98,13 @@ def relative_name(path: Path, root: Path) -> str:
     'a/caf\\\\xe9.txt'
     """
     relative = path.relative_to(root).as_posix()
-    if _SURROGATE.search(relative):
+    if LONE_SURROGATE.search(relative):
         relative = os.fsencode(relative).decode("utf-8", "backslashreplace")
     return relative
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A lone surrogate: in a str, but not text (no UTF-8 for it); replaced by U+FFFD wherever it is met.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def document_id(relative: str) -> str:
@@ -564,7 +565,7 @@ def _depth(value: Any) -> int:
 def _valid_unicode(value: Any) -> Any:
     """``value`` with every lone surrogate (``"\\udc80"`` in JSON: not text) replaced by U+FFFD."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
     if isinstance(value, list):

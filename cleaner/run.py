@@ -34,13 +34,13 @@ from .report import ReportBuilder
 from .rules import Rules, load_rules
 from .write import (
     CORPUS,
-    FORMATS,
     MANIFEST,
     Entry,
     ParquetSink,
     Sink,
     TxtSink,
     check_paths,
+    corpus_formats,
     corpus_record,
     manifest_record,
     recover_output,
@@ -239,15 +239,6 @@ class _Spill:
 
     def close(self) -> None:
         self._handle.close()
-
-
-def _formats(output_format: str | Iterable[str]) -> tuple[str, ...]:
-    """The corpus formats asked for (``"parquet"``, ``["parquet", "txt"]``), checked."""
-    asked = (output_format,) if isinstance(output_format, str) else tuple(output_format)
-    unknown = [f for f in asked if f not in FORMATS]
-    if unknown:
-        raise InputError(f"unknown format {unknown[0]!r} (expected {', '.join(FORMATS)})")
-    return tuple(dict.fromkeys(asked))
 
 
 @dataclass
@@ -492,7 +483,7 @@ def run_clean(
     from ``settings`` and ``rules``. The output is the same whatever runs it.
     """
     raw, out = Path(raw), Path(out)
-    formats = _formats(output_format)
+    formats = corpus_formats(output_format)
     _check_places(raw, out)
     if not isinstance(rules, Rules):
         rules = load_rules(rules)

@@ -26,7 +26,8 @@ import xxhash
 
 from . import __version__
 from .document import Document, Foreign
-from .errors import OutputError
+from .errors import InputError, OutputError
+from .read import LONE_SURROGATE
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,6 @@ def manifest_record(doc: Document) -> dict[str, Any]:
 # for line breaks: escaped, so that one record is always one line.
 _LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _LINE_BREAK_FOUND = re.compile("[\x85\u2028\u2029]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_line(record: dict[str, Any]) -> str:
@@ -98,8 +98,8 @@ def json_text(value: Any, **options: Any) -> str:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str, **options)
     except ValueError:
         text = json.dumps(finite(value), ensure_ascii=False, default=str, **options)
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub("\ufffd", text)
+    if LONE_SURROGATE.search(text):
+        text = LONE_SURROGATE.sub("\ufffd", text)
     return text
 
 
@@ -322,6 +322,19 @@ def recover_output(out: Path) -> None:
 
 #: Extra corpus formats, written beside ``corpus.jsonl`` (which incremental runs read back).
 FORMATS = ("jsonl", "parquet", "txt")
+
+
+def corpus_formats(asked: str | Iterable[str]) -> tuple[str, ...]:
+    """The corpus formats asked for (``"parquet"``, ``["parquet", "txt"]``), checked, once each.
+
+    >>> corpus_formats(["txt", "parquet", "txt"])
+    ('txt', 'parquet')
+    """
+    names = (asked,) if isinstance(asked, str) else tuple(asked)
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown:
+        raise InputError(f"unknown format {unknown[0]!r} (expected {', '.join(FORMATS)})")
+    return tuple(dict.fromkeys(names))
 
 
 #: Columns of ``corpus.parquet``: fixed types, so that no record's metadata can break the file.

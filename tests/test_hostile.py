@@ -53,6 +53,14 @@ def run_cli(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedP
     return subprocess.run([*cleaner_command(), *args], capture_output=True, timeout=timeout, **kwargs)
 
 
+def cleaned_rows(raw: Path, out: Path, *options: str, timeout: float = 120) -> list[dict]:
+    """Clean ``raw`` into ``out`` with the installed command (in a subprocess, bounded in time:
+    a hang fails the test instead of stalling the suite) and return the manifest rows."""
+    done = run_cli("clean", str(raw), str(out), "-q", *options, timeout=timeout)
+    assert done.returncode == 0, done.stderr
+    return rows_of(out)
+
+
 def one_line(stderr: bytes | str) -> str:
     text = stderr.decode() if isinstance(stderr, bytes) else stderr
     lines = text.strip().splitlines()
@@ -205,9 +213,7 @@ def test_fifos_and_devices_never_hang_a_run(tmp_path):
     (raw / "a.txt").write_text(ARTICLE)
     os.mkfifo(raw / "pipe.txt")
     (raw / "zero.txt").symlink_to("/dev/zero")
-    done = run_cli("clean", str(raw), str(tmp_path / "out"), "-q", timeout=60)
-    assert done.returncode == 0, done.stderr
-    rows = {r["id"]: r for r in rows_of(tmp_path / "out")}
+    rows = {r["id"]: r for r in cleaned_rows(raw, tmp_path / "out", timeout=60)}
     assert rows["a"]["status"] == "kept"
     assert rows["pipe"]["status"] == "error" and "not a regular file (a FIFO)" in rows["pipe"]["reason"]
     assert rows["zero"]["status"] == "error" and "not a regular file (a device)" in rows["zero"]["reason"]
@@ -246,9 +252,7 @@ def test_a_catastrophic_pattern_is_cut_off_and_reported(tmp_path, where):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "a.txt").write_text(ARTICLE + "\n\n" + "a" * 60 + "!")
-    done = run_cli("clean", str(raw), str(tmp_path / "out"), "-q", "--rules", str(rules), timeout=90)
-    assert done.returncode == 0, done.stderr
-    (row,) = rows_of(tmp_path / "out")
+    (row,) = cleaned_rows(raw, tmp_path / "out", "--rules", str(rules), timeout=90)
     assert any(flag.startswith("rule-timeout:slow") for flag in row["flags"]), row
 
 
@@ -319,9 +323,7 @@ def test_a_gzip_bomb_of_newlines_is_bounded_and_recorded(tmp_path):
             handle.write(packer.compress(block))
         handle.write(packer.flush())
     (raw / "blank.jsonl").write_text("\n\n  \n")
-    done = run_cli("clean", str(raw), str(tmp_path / "out"), "-q", timeout=120)
-    assert done.returncode == 0, done.stderr
-    rows = {r["id"]: r for r in rows_of(tmp_path / "out")}
+    rows = {r["id"]: r for r in cleaned_rows(raw, tmp_path / "out")}
     assert rows["first"]["status"] == "kept"
     assert rows["bomb:error"]["status"] == "error" and "gzip bomb" in rows["bomb:error"]["reason"]
     assert rows["blank"]["status"] == "empty" and rows["blank"]["reason"] == "blank.jsonl: no records in it"
