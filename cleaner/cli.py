@@ -266,6 +266,8 @@ def clean(
     min_lang_prob: Annotated[float | None, _setting("min_lang_prob")] = None,
     drop_foreign: Annotated[bool, _setting("drop_foreign")] = False,
     max_removed_share: Annotated[float | None, _setting("max_removed_share")] = None,
+    model: Annotated[str | None, _setting("model")] = None,
+    min_body_prob: Annotated[float | None, _setting("min_body_prob")] = None,
     rule_timeout: Annotated[float | None, _setting("rule_timeout")] = None,
     strict: Annotated[bool, _setting("strict")] = False,
     full: FullOption = False,

@@ -61,6 +61,14 @@ class Settings:
     max_removed_share: float = field(
         default=0.6, metadata={"help": "Flag a document whose rules removed more than this share of its characters."}
     )
+    model: str = field(
+        default="on",
+        metadata={"help": "The line model that removes page furniture no rule knows: on or off."},
+    )
+    min_body_prob: float = field(
+        default=0.2,
+        metadata={"help": "Lines the line model gives a lower probability of being body text are removed."},
+    )
     rule_timeout: float = field(
         default=1.0, metadata={"help": "Seconds one rule may spend on one document before it is cut off and reported."}
     )
@@ -83,6 +91,10 @@ class Settings:
             raise InputError(f"lang_chars must be at least 50, got {self.lang_chars}")
         if not 0.0 < self.rule_timeout <= 3600:
             raise InputError(f"rule_timeout must be in (0, 3600] seconds, got {self.rule_timeout}")
+        if self.model not in ("on", "off"):
+            raise InputError(f"model must be on or off, got {self.model!r}")
+        if not 0.0 <= self.min_body_prob < 1.0:
+            raise InputError(f"min_body_prob must be in [0, 1), got {self.min_body_prob}")
         if not 0.0 <= self.min_lang_prob <= 1.0:
             raise InputError(f"min_lang_prob must be in [0, 1], got {self.min_lang_prob}")
         from .language import BACKENDS, supported_languages

@@ -31,6 +31,8 @@ class Removal:
     rule: str
     start: int
     end: int
+    #: for a model's removal, the probability it gave the span of being body text
+    prob: float | None = None
 
     @property
     def chars(self) -> int:

@@ -22,6 +22,7 @@ from . import __version__
 from .config import Settings
 from .dedup import Candidate
 from .document import STATUSES
+from .linemodel import MODEL_PATH
 from .read import open_regular
 from .rules import Rules
 
@@ -79,6 +80,8 @@ def run_fingerprint(settings: Settings, rules: Rules, states: dict[str, Any] | N
     decisive = {k: v for k, v in asdict(settings).items() if k != "strict"}
     payload: dict[str, Any] = {"cleaner": __version__, "schema": SCHEMA_VERSION, "settings": decisive}
     payload["rules"] = rule_files
+    if settings.model == "on":
+        payload["model"] = hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()
     if states:
         payload["stages"] = states
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()

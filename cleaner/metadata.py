@@ -5,25 +5,11 @@ from __future__ import annotations
 import regex
 
 from .document import Document, Removal
-from .words import canonical_words
+from .linemodel import TITLE_WINDOW
+from .normalize import tidy_whitespace
+from .words import MONTHS, canonical_words
 from .words import words as line_words
 
-# Month names of the languages whose datelines the shipped rules read.
-_MONTHS = {
-    1: "january jan janvier janv janvier enero ene gennaio genn janeiro jan januar jän январь января янв",
-    2: "february feb février févr fevrier febrero feb febbraio febr fevereiro fev februar февраль февраля фев",
-    3: "march mar mars marzo mar marzo março marco märz maerz март марта мар",
-    4: "april apr avril avr abril abr aprile apr abril abr апрель апреля апр",
-    5: "may mai mayo maggio mag maio mai май мая",
-    6: "june jun juin junio giugno giu junho jun juni июнь июня июн",
-    7: "july jul juillet juil julio luglio lug julho jul juli июль июля июл",
-    8: "august aug août aout agosto ago agosto ago august авг август августа",
-    9: "september sep sept septembre septiembre settembre sett setembro set september сентябрь сентября сен",
-    10: "october oct octobre octubre ottobre ott outubro out oktober окт октябрь октября",
-    11: "november nov novembre noviembre novembre nov novembro ноябрь ноября ноя",
-    12: "december dec décembre dic dicembre dezembro dez dezember декабрь декабря дек",
-}
-_MONTH = {name: number for number, names in _MONTHS.items() for name in names.split()}
 _DMY = regex.compile(r"^(\d{1,2})(?:er|º|\.)?\s+(?:de\s+)?(\p{L}+)\.?\s+(?:de\s+)?(\d{4})$")
 _MDY = regex.compile(r"^(\p{L}+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _ISO = regex.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -48,7 +34,7 @@ def parse_date(text: str) -> str | None:
         if not found:
             return None
         month, day, year = found.group(1), found.group(2), found.group(3)
-    number = _MONTH.get(month.casefold())
+    number = MONTHS.get(month.casefold())
     if number is None or not 1 <= int(day) <= 31:
         return None
     return f"{year}-{number:02d}-{int(day):02d}"
@@ -77,30 +63,49 @@ def looks_like_title(line: str) -> bool:
     return True
 
 
-def extract_title(doc: Document) -> Document:
+def extract_title(doc: Document, guess: bool = True) -> Document:
     """The title stage: move the headline from the text into ``metadata.title``.
 
-    A title already known (from HTML or a JSONL field) is only taken out of the text when the
-    text starts with it; otherwise the first line is the title when it stands alone as a
-    paragraph, looks like a headline, and more text follows.
+    A title already known (from HTML or a JSONL field, or found by the line model) is taken out
+    of the text where the first lines repeat it (every time: a page often shows its headline
+    twice, and cleaning the result again must find none left). Otherwise, with ``guess``, the
+    first line is the title when it stands alone as a paragraph, looks like a headline, and text
+    follows.
     """
-    text = doc.text
-    first, sep, rest = text.partition("\n")
+    spans = _nonblank_spans(doc.text)
+    lines = [doc.text[a:b] for a, b in spans]
     known = doc.metadata.get("title")
     if isinstance(known, str) and known.strip():
+        wanted = _canon(known)
+        found = [k for k, line in enumerate(lines[:TITLE_WINDOW]) if _canon(line) == wanted]
         # only a headline with text after it: a text that is nothing but its title keeps it
-        if first and rest.strip() and _canon(first) == _canon(known):
-            return _without_first_line(doc, first, rest)
+        if found and len(found) < len(lines):
+            for k in reversed(found):
+                doc = _without_title(doc, spans, k)
         return doc
-    if not first or not sep or not rest.startswith("\n") or not rest.strip() or not looks_like_title(first):
+    first, sep, rest = doc.text.partition("\n")
+    if not guess or not first or not sep or not rest.startswith("\n") or not rest.strip():
         return doc
-    return _without_first_line(doc, first, rest, title=first)
+    if not looks_like_title(first):
+        return doc
+    return _without_title(doc, spans, 0, title=first)
 
 
-def _without_first_line(doc: Document, first: str, rest: str, title: str | None = None) -> Document:
-    removal = Removal("title", 0, len(first))
+def _nonblank_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for line in text.split("\n"):
+        if line:
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _without_title(doc: Document, spans: list[tuple[int, int]], found: int, title: str | None = None) -> Document:
+    """The text without its headline (line ``found``; only that line, when others are above it)."""
+    start, end = spans[found]
+    text = doc.text[end:].strip() if not start else tidy_whitespace(doc.text[:start] + doc.text[end:])
     metadata = doc.metadata if title is None else {**doc.metadata, "title": title}
-    return doc.with_(text=rest.strip(), metadata=metadata, removals=(*doc.removals, removal))
+    return doc.with_(text=text, metadata=metadata, removals=(*doc.removals, Removal("title", start, end)))
 
 
 def tidy_metadata(doc: Document) -> Document:
@@ -115,6 +120,7 @@ def tidy_metadata(doc: Document) -> Document:
     return doc.with_metadata(**changes) if changes else doc
 
 
-def extract_metadata(doc: Document) -> Document:
-    """The metadata stage: title out of the body, header values tidied."""
-    return tidy_metadata(extract_title(doc))
+def extract_metadata(doc: Document, guess_title: bool = True) -> Document:
+    """The metadata stage: title out of the body (guessed from the first line with
+    ``guess_title``), header values tidied."""
+    return tidy_metadata(extract_title(doc, guess_title))

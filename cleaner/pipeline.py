@@ -1,6 +1,6 @@
 """The pipeline: per-document stages run by an executor, then corpus-level dedup, then writing.
 
-read -> normalize -> boilerplate -> metadata -> (empty?) -> language -> signature
+read -> normalize -> boilerplate (rules) -> model -> metadata -> (empty?) -> language -> signature
      -> dedup (all signatures at once) -> write
 """
 
@@ -24,6 +24,7 @@ from .document import Document
 from .errors import InputError
 from .executor import Executor, SerialExecutor
 from .language import detect_language
+from .linemodel import apply_line_model
 from .metadata import extract_metadata
 from .normalize import normalize
 from .read import read_documents
@@ -102,6 +103,7 @@ def default_stages(settings: Settings, rules: Rules) -> tuple[Stage, ...]:
             "boilerplate",
             partial(strip_boilerplate, rules=rules, timeout=s.rule_timeout, max_removed_share=s.max_removed_share),
         ),
+        *([DocumentStage("model", partial(apply_line_model, threshold=s.min_body_prob))] if s.model == "on" else []),
         DocumentStage("metadata", extract_metadata),
         DocumentStage("empty", drop_empty),
         DocumentStage(

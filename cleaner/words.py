@@ -10,6 +10,24 @@ import unicodedata
 
 import regex
 
+# Month names of the languages whose datelines the shipped rules read.
+_MONTHS = {
+    1: "january jan janvier janv janvier enero ene gennaio genn janeiro jan januar jän январь января янв",
+    2: "february feb février févr fevrier febrero feb febbraio febr fevereiro fev februar февраль февраля фев",
+    3: "march mar mars marzo mar marzo março marco märz maerz март марта мар",
+    4: "april apr avril avr abril abr aprile apr abril abr апрель апреля апр",
+    5: "may mai mayo maggio mag maio mai май мая",
+    6: "june jun juin junio giugno giu junho jun juni июнь июня июн",
+    7: "july jul juillet juil julio luglio lug julho jul juli июль июля июл",
+    8: "august aug août aout agosto ago agosto ago august авг август августа",
+    9: "september sep sept septembre septiembre settembre sett setembro set september сентябрь сентября сен",
+    10: "october oct octobre octubre ottobre ott outubro out oktober окт октябрь октября",
+    11: "november nov novembre noviembre novembre nov novembro ноябрь ноября ноя",
+    12: "december dec décembre dic dicembre dezembro dez dezember декабрь декабря дек",
+}
+#: Month names and abbreviations (en fr es it pt de ru), lower-cased, to their number.
+MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
+
 _WORD = regex.compile(r"\w+")
 #: Punctuation that is often the only thing not ASCII in English text: ’‘“”—–…«»„ and a no-break space.
 _TYPOGRAPHY = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026\u00ab\u00bb\u201e\u00a0"

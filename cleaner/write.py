@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import xxhash
 
 from . import __version__
-from .document import Document, Foreign
+from .document import Document, Foreign, Removal
 from .errors import InputError, OutputError
 from .read import LONE_SURROGATE
 
@@ -65,10 +65,17 @@ def manifest_record(doc: Document) -> dict[str, Any]:
         "lang_share": doc.metadata.get("lang_share"),
         "chars_in": doc.chars_in,
         "chars_out": len(doc.text) if doc.status in ("kept", "duplicate") else 0,
-        "removed": [{"rule": r.rule, "chars": r.chars} for r in doc.removals],
+        "removed": [_removed(r) for r in doc.removals],
         "foreign": [f.as_dict() if isinstance(f, Foreign) else dict(f) for f in doc.foreign],
         "flags": [str(f) for f in doc.flags],
     }
+
+
+def _removed(removal: Removal) -> dict[str, Any]:
+    entry: dict[str, Any] = {"rule": removal.rule, "chars": removal.chars}
+    if removal.prob is not None:
+        entry["prob"] = removal.prob
+    return entry
 
 
 # Characters that JSON leaves raw but that Python's str.splitlines (and other line readers) take

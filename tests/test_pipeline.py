@@ -20,7 +20,9 @@ RULES = load_rules(ROOT / "rules")
 
 def test_the_default_stages_in_order():
     assert [s.name for s in default_stages(Settings(), RULES)] == list(STAGES)
-    assert STAGES == ("normalize", "boilerplate", "metadata", "empty", "language", "signature")
+    assert STAGES == ("normalize", "boilerplate", "model", "metadata", "empty", "language", "signature")
+    without_model = [s.name for s in default_stages(Settings(model="off"), RULES)]
+    assert without_model == [name for name in STAGES if name != "model"]
 
 
 def test_until_runs_a_prefix_of_the_pipeline():

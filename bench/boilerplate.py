@@ -1,0 +1,159 @@
+"""Boilerplate removal measured on labelled pages: body kept, furniture left, titles, speed,
+and jusText on the same lines for comparison.
+
+    python -m bench.boilerplate [--set NAME RAW GOLD ...] [--shipped]
+
+Sets: the seeds (``raw/`` with ``../shared/gold``), the AEB development set with site-disjoint
+folds (each fold's pages are cleaned with a line model trained without them; every page is a
+different site), and any ``--set NAME RAW GOLD`` given (cleaned with the shipped model).
+``--shipped`` cleans AEB with the shipped model too, which has seen its pages (in-sample).
+Scores come from the judges' scorer (``tests/data/score_boilerplate.py``), micro-averaged over
+words as it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench.train_boilerplate import FOLDS, ROOT, SHARED, Page, _train, load_pages
+from cleaner import Pipeline, Settings, load_rules
+from cleaner.linemodel import MODEL_PATH, LineModel, apply_line_model, stopwords_for
+from cleaner.pipeline import DocumentStage, clean_documents, default_stages
+from cleaner.read import read_documents
+from cleaner.words import words
+
+_spec = importlib.util.spec_from_file_location("score_boilerplate", ROOT / "tests" / "data" / "score_boilerplate.py")
+assert _spec and _spec.loader
+scorer: Any = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(scorer)
+
+
+def pipeline_with_model(settings: Settings, model: Path) -> Pipeline:
+    """The default pipeline with the line model read from ``model``."""
+    rules = load_rules(ROOT / "rules")
+    replaced = {
+        "model": DocumentStage("model", partial(apply_line_model, threshold=settings.min_body_prob, path=model)),
+    }
+    stages = tuple(replaced.get(stage.name, stage) for stage in default_stages(settings, rules))
+    return Pipeline(settings, rules, stages)
+
+
+def score_set(raw: Path, gold: Path, records: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The scorer's figures for cleaned ``records`` (by id) against the gold pages."""
+    body, furniture, titles = [0, 0], [0, 0], [0, 0]
+    for path in sorted(gold.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        text = (raw / f"{spec['id']}.txt").read_text(encoding="utf-8")
+        record = records.get(spec["id"])
+        tally, _ = scorer.score(text, spec, record)
+        for total, label in ((body, "body"), (furniture, "boilerplate")):
+            kept, seen = tally.get(label, [0, 0])
+            total[0] += kept
+            total[1] += seen
+        title = spec.get("title") or next(
+            (text[s["start"] : s["end"]] for s in spec["spans"] if s["label"] == "title"), None
+        )
+        if title:
+            titles[1] += 1
+            got = str(((record or {}).get("metadata") or {}).get("title") or "")
+            titles[0] += scorer.canon(got) == scorer.canon(title)
+    return {
+        "pages": len(list(gold.glob("*.json"))),
+        "recall": body[0] / max(body[1], 1),
+        "leak": furniture[0] / max(furniture[1], 1),
+        "titles": titles[0],
+        "title_pages": titles[1],
+    }
+
+
+def cleaned(raw: Path, pipeline: Pipeline, only: set[str] | None = None) -> tuple[dict[str, dict[str, Any]], float]:
+    """Clean the pages under ``raw`` (those in ``only``): records by id, and docs per second."""
+    docs = [d for d in read_documents(raw) if only is None or d.id in only]
+    started = time.perf_counter()
+    result = clean_documents(docs, pipeline)
+    seconds = time.perf_counter() - started
+    records = {d.id: {"id": d.id, "text": d.text, "metadata": d.metadata} for d in result.documents if not d.dropped}
+    return records, len(docs) / seconds if seconds else 0.0
+
+
+def held_out(raw: Path, pages: list[Page], settings: Settings, work: Path) -> tuple[dict[str, dict[str, Any]], float]:
+    """Each fold's pages cleaned with a model trained on the other folds (site-disjoint)."""
+    records: dict[str, dict[str, Any]] = {}
+    rates = []
+    for fold in range(FOLDS):
+        trees = _train([p for i, p in enumerate(pages) if i % FOLDS != fold])
+        path = work / f"fold{fold}.npz"
+        LineModel(*trees, {}).save(path)
+        part, rate = cleaned(raw, pipeline_with_model(settings, path), {p.id for p in pages[fold::FOLDS]})
+        records.update(part)
+        rates.append(rate)
+    return records, sum(rates) / len(rates)
+
+
+def justext_records(raw: Path) -> tuple[dict[str, dict[str, Any]], float]:
+    """jusText's verdict on the same lines (each line a paragraph; the stoplist of the page's language)."""
+    import html
+
+    import justext
+
+    records = {}
+    started = time.perf_counter()
+    paths = sorted(raw.glob("*.txt"))
+    for path in paths:
+        lines = [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+        stop = stopwords_for([w.lower() for line in lines for w in words(line)][:400]) or frozenset(
+            justext.get_stoplist("English")
+        )
+        page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>"
+        kept = [p.text for p in justext.justext(page, stop) if not p.is_boilerplate]
+        records[path.stem] = {"id": path.stem, "text": "\n".join(kept), "metadata": {}}
+    seconds = time.perf_counter() - started
+    return records, len(paths) / seconds if seconds else 0.0
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", nargs=3, action="append", default=[], metavar=("NAME", "RAW", "GOLD"))
+    parser.add_argument("--aeb", type=Path, default=SHARED / "devsets" / "aeb")
+    parser.add_argument("--shipped", action="store_true", help="clean AEB with the shipped model (in-sample)")
+    parser.add_argument("--min-body-prob", type=float, default=None)
+    args = parser.parse_args(None if argv is None else list(argv))
+    settings = Settings() if args.min_body_prob is None else Settings(min_body_prob=args.min_body_prob)
+    shipped = pipeline_with_model(settings, MODEL_PATH)
+    work = Path(tempfile.mkdtemp(prefix="cleaner-boilerplate-"))
+    sets: list[tuple[str, Path, Path, Callable[[], tuple[dict[str, dict[str, Any]], float]]]] = [
+        ("seeds", ROOT / "raw", SHARED / "gold", partial(cleaned, ROOT / "raw", shipped)),
+    ]
+    aeb_raw, aeb_gold = args.aeb / "raw", args.aeb / "gold"
+    if aeb_gold.is_dir():
+        if args.shipped:
+            sets.append(("aeb (in-sample)", aeb_raw, aeb_gold, partial(cleaned, aeb_raw, shipped)))
+        else:
+            pages = load_pages(aeb_raw, aeb_gold) + load_pages(ROOT / "raw", SHARED / "gold")
+            sets.append(("aeb (held-out folds)", aeb_raw, aeb_gold, partial(held_out, aeb_raw, pages, settings, work)))
+    for name, raw, gold in args.set:
+        sets.append((name, Path(raw), Path(gold), partial(cleaned, Path(raw), shipped)))
+    print(f"min_body_prob {settings.min_body_prob}")
+    header = f"{'set':<22} {'pages':>5} {'body kept':>9} {'left':>6} {'titles':>8} {'docs/s':>7} | jusText kept  left"
+    print(header)
+    for name, raw, gold, run in sets:
+        records, rate = run()
+        ours = score_set(raw, gold, records)
+        theirs = score_set(raw, gold, justext_records(raw)[0])
+        print(
+            f"{name:<22} {ours['pages']:>5} {ours['recall']:>9.4f} {ours['leak']:>6.4f} "
+            f"{ours['titles']:>4}/{ours['title_pages']:<3} {rate:>7.0f} | "
+            f"{theirs['recall']:>12.4f} {theirs['leak']:>5.4f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,533 @@
+"""The line model: what the rules left, scored line by line as body or page furniture.
+
+Rules know the sites someone wrote them for; this model knows what furniture looks like on any
+site. Each non-blank line gets features that carry across sites and languages (length, sentence
+punctuation, the share of stopwords of the document's language, links and handles, capitals,
+digits and dates, bullets) and where it sits: how far from the start and the end, how much prose
+lies before and after it, and what its neighbours look like. Two ensembles of boosted trees run
+in turn: the second sees the first's probabilities for the lines around each line, since furniture
+comes in runs at the edges of a page and the body is one block.
+
+The model is data: ``cleaner/models/boilerplate.npz`` holds the trees as numpy arrays, and a
+JSON header with the feature names and what it was trained on; ``python -m bench.train_boilerplate``
+rebuilds it. It loads with numpy, ``allow_pickle=False``; training (LightGBM) happens only there.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import regex
+
+from .document import Document, Removal
+from .words import MONTHS
+from .words import words as split_words
+
+MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
+
+# Each pattern starts with a literal or a digit, so that it is cheap on long lines.
+_URL = regex.compile(r"https?://|www\.|\.(?:com|org|net|info|ru|de|fr|uk|io)\b")
+_HANDLE = regex.compile(r"(?:^|\s)[@#]\w|\w@\w")
+_SENTENCE_END = regex.compile(r"[.!?…][\"'”’»)\]]*$")
+_SENTENCE_BREAK = regex.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}")
+_BULLET = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
+_SEPARATORS = regex.compile(r"\s[|•·/›»]\s")
+# 12.03.2019, 2019-03-12, 08:40, a year
+_NUMERIC_DATE = regex.compile(r"\d(?:\d?[./-]\d{1,2}[./-]\d{2,4}|\d?:\d\d|\d\d\d)")
+_COPYRIGHT = regex.compile(r"©|\([cC]\)|[Cc]opyright|COPYRIGHT")
+_QUOTE_START = regex.compile(r"^[\"“‘«„]")
+FURNITURE_WORDS_PATH = Path(__file__).parent / "models" / "furniture-words.txt"
+
+
+@functools.cache
+def furniture_words() -> frozenset[str]:
+    """Words of page furniture in the seven languages the rules cover (a data file): the share of
+    a line's words among them is one feature of many."""
+    text = FURNITURE_WORDS_PATH.read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+LINE_FEATURES = (
+    "log_chars",
+    "log_words",
+    "words_1_3",
+    "words_4_9",
+    "words_10_24",
+    "sentence_end",
+    "colon_end",
+    "sentences",
+    "comma_rate",
+    "stopwords",
+    "capitalised",
+    "upper",
+    "digits",
+    "url",
+    "handle",
+    "copyright",
+    "bullet",
+    "separators",
+    "date",
+    "starts_lower",
+    "quote_start",
+    "letters",
+    "furniture_words",
+    "repeated",
+)
+#: Line features also given for the neighbouring lines.
+NEIGHBOUR_FEATURES = ("log_words", "sentence_end", "stopwords", "bullet", "capitalised", "furniture_words", "date")
+POSITION_FEATURES = (
+    "relative_position",
+    "log_from_start",
+    "log_from_end",
+    "prose_before",
+    "prose_after",
+    "no_prose_before",
+    "no_prose_after",
+    "short_run",
+    "chars_before",
+)
+CONTEXT_FEATURES = (
+    "p_prev3",
+    "p_prev2",
+    "p_prev",
+    "p",
+    "p_next",
+    "p_next2",
+    "p_next3",
+    "p_max_before",
+    "p_max_after",
+    "p_window",
+    "lines_to_body",
+)
+
+
+#: Words of a document (of two letters or more) that choose its stoplist.
+STOPWORD_SAMPLE = 150
+
+
+@functools.cache
+def _stoplists() -> tuple[dict[str, tuple[int, ...]], list[frozenset[str]]]:
+    """jusText's stoplists (100 languages): for each word, the lists it is in; and each list."""
+    import justext
+
+    names = sorted(justext.get_stoplists())
+    lists = [frozenset(justext.get_stoplist(name)) for name in names]
+    by_word: dict[str, list[int]] = {}
+    for index, words in enumerate(lists):
+        for word in words:
+            by_word.setdefault(word, []).append(index)
+    return {word: tuple(ids) for word, ids in by_word.items()}, lists
+
+
+def stopwords_for(lowered: Sequence[str]) -> frozenset[str]:
+    """The stoplist that covers most of ``lowered`` (a document's words, lower-cased)."""
+    by_word, lists = _stoplists()
+    counts = Counter(itertools.chain.from_iterable(map(by_word.get, lowered, itertools.repeat(()))))
+    if not counts:
+        return frozenset()
+    best = max(counts.items(), key=lambda item: (item[1], -item[0]))[0]  # ties: the first list
+    return lists[best]
+
+
+_CAPITALISED = regex.compile(r"(?<!\S)\p{Lu}")
+_UPPER_WORD = regex.compile(r"(?<!\S)\p{Lu}[\p{Lu}\d.&-]+(?!\S)")
+_DIGIT = regex.compile(r"\d+")
+
+
+def line_features(lines: Sequence[str]) -> np.ndarray:
+    """The `LINE_FEATURES` of each line, one row per line."""
+    lowered = [split_words(line.lower()) for line in lines]
+    sample = itertools.islice((w for ws in lowered for w in ws if len(w) > 1), STOPWORD_SAMPLE)
+    stop = stopwords_for(list(sample))
+    furniture = furniture_words()
+    rows = np.zeros((len(lines), len(LINE_FEATURES)))
+    seen = Counter(line.casefold() for line in lines)
+    for i, (line, ws) in enumerate(zip(lines, lowered, strict=True)):
+        n = len(ws)
+        chars = len(line) or 1
+        tokens = line.count(" ") + 1
+        digits = chars - len(_DIGIT.sub("", line))
+        rows[i] = (
+            math.log1p(len(line)),
+            math.log1p(n),
+            1 <= n <= 3,
+            4 <= n <= 9,
+            10 <= n <= 24,
+            bool(_SENTENCE_END.search(line)),
+            line.endswith(":"),
+            math.log1p(len(_SENTENCE_BREAK.findall(line))),
+            line.count(",") / (n + 1),
+            sum(map(stop.__contains__, ws)) / n if n else 0.0,
+            len(_CAPITALISED.findall(line)) / tokens,
+            len(_UPPER_WORD.findall(line)) / tokens,
+            digits / chars,
+            bool(_URL.search(line)),
+            ("@" in line or "#" in line) and bool(_HANDLE.search(line)),
+            bool(_COPYRIGHT.search(line)),
+            bool(_BULLET.match(line)),
+            math.log1p(len(_SEPARATORS.findall(line))),
+            bool(_NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(_DIGIT.search(line))),
+            line[:1].islower(),
+            bool(_QUOTE_START.match(line)),
+            (sum(map(len, ws)) - digits) / chars,
+            sum(map(furniture.__contains__, ws)) / n if n else 0.0,
+            seen[line.casefold()] > 1,
+        )
+    return rows
+
+
+def _column(name: str) -> int:
+    return LINE_FEATURES.index(name)
+
+
+def _shift(values: np.ndarray, by: int, fill: float) -> np.ndarray:
+    """``values`` moved ``by`` rows (positive: each row gets an earlier row's value)."""
+    out = np.full_like(values, fill)
+    if by > 0:
+        out[by:] = values[:-by]
+    elif by < 0:
+        out[:by] = values[-by:]
+    else:
+        out[:] = values
+    return out
+
+
+def position_features(base: np.ndarray) -> np.ndarray:
+    """Where each line sits: from the edges, and with how much prose before and after it."""
+    n = len(base)
+    index = np.arange(n, dtype=float)
+    words = np.expm1(base[:, _column("log_words")])
+    prose = words * (words >= 10) * base[:, _column("sentence_end")]
+    total = prose.sum() or 1.0
+    before = (np.cumsum(prose) - prose) / total
+    after = 1.0 - before - prose / total
+    short = (words <= 5).astype(float)
+    # the length of the run of short lines each line is in
+    run = np.zeros(n)
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or short[i] != short[start]:
+            run[start:i] = math.log1p(i - start) * short[start]
+            start = i
+    chars = np.expm1(base[:, _column("log_chars")])
+    chars_before = (np.cumsum(chars) - chars) / (chars.sum() or 1.0)
+    return np.column_stack(
+        [
+            index / max(n - 1, 1),
+            np.log1p(index),
+            np.log1p(n - 1 - index),
+            before,
+            after,
+            before <= 0,
+            after <= 1e-9,
+            run,
+            chars_before,
+        ]
+    )
+
+
+def first_features(base: np.ndarray) -> np.ndarray:
+    """The first model's inputs: the line, its neighbours' main features, its position."""
+    columns = [LINE_FEATURES.index(name) for name in NEIGHBOUR_FEATURES]
+    neighbours = [_shift(base[:, columns], by, 0.0) for by in (2, 1, -1, -2)]
+    return np.hstack([base, *neighbours, position_features(base)])
+
+
+def context_features(p: np.ndarray) -> np.ndarray:
+    """The second model's extra inputs: the first model's probabilities around each line."""
+    n = len(p)
+    max_before = np.maximum.accumulate(np.concatenate([[0.0], p[:-1]])) if n else p
+    max_after = np.maximum.accumulate(np.concatenate([p[1:], [0.0]])[::-1])[::-1] if n else p
+    window = np.convolve(np.pad(p, 2, mode="edge"), np.ones(5) / 5, mode="valid") if n else p
+    sure = np.flatnonzero(p >= 0.9)
+    nearest = np.abs(np.arange(n)[:, None] - sure[None, :]).min(axis=1) if len(sure) else np.full(n, n)
+    shifted = [_shift(p, by, 0.0) for by in (3, 2, 1)] + [p] + [_shift(p, by, 0.0) for by in (-1, -2, -3)]
+    return np.column_stack([*shifted, max_before, max_after, window, np.log1p(nearest)])
+
+
+TITLE_FEATURES = ("candidate_rank", "candidates_after", "repeated", "longest_candidate")
+#: The headline is looked for among this many lines at most, before the first line of prose.
+TITLE_WINDOW = 25
+
+
+def title_candidates(base: np.ndarray) -> int:
+    """How many lines from the top can be the headline: those before the first line of prose
+    (ten words or more, ending as a sentence), within `TITLE_WINDOW`."""
+    words = np.expm1(base[:TITLE_WINDOW, _column("log_words")])
+    prose = np.flatnonzero((words >= 10) & (base[:TITLE_WINDOW, _column("sentence_end")] > 0) & (words >= 15))
+    return int(prose[0]) if len(prose) else min(len(base), TITLE_WINDOW)
+
+
+def title_features(base: np.ndarray, count: int) -> np.ndarray:
+    """The title model's inputs for the first ``count`` lines: the first model's, and where the
+    line stands among the candidates."""
+    x = first_features(base)[:count]
+    words = np.expm1(base[:count, _column("log_words")])
+    rank = np.arange(count, dtype=float)
+    extra = np.column_stack(
+        [
+            np.log1p(rank),
+            np.log1p(count - 1 - rank),
+            base[:count, _column("repeated")],
+            words >= words.max() if count else words,
+        ]
+    )
+    return np.hstack([x, extra])
+
+
+def feature_names() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The names of the first, the second and the title model's inputs, in order."""
+    neighbours = tuple(f"{name}@{by:+d}" for by in (-2, -1, 1, 2) for name in NEIGHBOUR_FEATURES)
+    first = LINE_FEATURES + neighbours + POSITION_FEATURES
+    return first, first + CONTEXT_FEATURES, first + TITLE_FEATURES
+
+
+@dataclass(frozen=True)
+class Trees:
+    """Boosted regression trees over the features: a log-odds of body, as arrays.
+
+    Tree ``t``'s node ``k`` tests ``x[feature[t, k]] <= threshold[t, k]`` and goes to ``left``
+    or ``right``; a leaf (``left == -1``) adds ``value``. All trees walk at once, one level per
+    step. The log-odds is ``base + rate * (sum of the leaves)``.
+    """
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    base: float
+    rate: float
+    depth: int
+
+    @functools.cached_property
+    def _flat(self) -> tuple[np.ndarray, ...]:
+        """The trees as flat arrays with global node numbers; a leaf leads to itself."""
+        count, width = self.feature.shape
+        offsets = np.arange(count) * width
+        own = np.arange(count * width).reshape(count, width)
+        leaf = self.left < 0
+        left = np.where(leaf, own, self.left + offsets[:, None]).ravel()
+        right = np.where(leaf, own, self.right + offsets[:, None]).ravel()
+        return offsets, self.feature.ravel(), self.threshold.ravel(), left, right, self.value.ravel()
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        offsets, feature, threshold, left, right, value = self._flat
+        flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        row = (np.arange(len(x)) * x.shape[1])[:, None]
+        node = np.repeat(offsets[None, :], len(x), axis=0)
+        for _ in range(self.depth):
+            node = np.where(flat[row + feature[node]] <= threshold[node], left[node], right[node])
+        raw = self.base + self.rate * value[node].sum(axis=1)
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30))))
+
+    ARRAYS = ("feature", "threshold", "left", "right", "value")
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The trees as named arrays (compact types: a node index fits 16 bits)."""
+        return {
+            f"{prefix}.feature": self.feature.astype(np.int16),
+            f"{prefix}.threshold": self.threshold,
+            f"{prefix}.left": self.left.astype(np.int16),
+            f"{prefix}.right": self.right.astype(np.int16),
+            f"{prefix}.value": self.value,
+        }
+
+    def header(self, names: Sequence[str]) -> dict[str, Any]:
+        return {"features": list(names), "base": self.base, "rate": self.rate, "depth": self.depth}
+
+    @classmethod
+    def from_arrays(cls, arrays: Any, prefix: str, header: dict[str, Any], names: Sequence[str]) -> Trees:
+        if list(header["features"]) != list(names):
+            raise ValueError(
+                "the model's features are not this version's: python -m bench.train_boilerplate rebuilds it"
+            )
+        get = {name: np.asarray(arrays[f"{prefix}.{name}"]) for name in cls.ARRAYS}
+        return cls(
+            get["feature"].astype(np.int64),
+            get["threshold"].astype(np.float64),
+            get["left"].astype(np.int64),
+            get["right"].astype(np.int64),
+            get["value"].astype(np.float64),
+            float(header["base"]),
+            float(header["rate"]),
+            int(header["depth"]),
+        )
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """The tree ensembles (lines, lines in context, headlines) and what they were trained on."""
+
+    first: Trees
+    second: Trees
+    title: Trees
+    trained_on: dict[str, Any]
+
+    def body_probability(self, lines: Sequence[str]) -> np.ndarray:
+        """For each line, the probability that it is body text (not page furniture)."""
+        return self.body_probability_of(line_features(lines))
+
+    def body_probability_of(self, base: np.ndarray) -> np.ndarray:
+        """`body_probability` from the lines' `line_features`."""
+        if not len(base):
+            return np.zeros(0)
+        x = first_features(base)
+        p = self.first.predict(x)
+        return self.second.predict(np.hstack([x, context_features(p)]))
+
+    def find_title(self, lines: Sequence[str]) -> int | None:
+        """The index of the headline among the first lines, if one looks enough like it."""
+        return self.title_of(line_features(lines))
+
+    def title_of(self, base: np.ndarray) -> int | None:
+        """`find_title` from the lines' `line_features`: a headline needs a line after it."""
+        base = base[: TITLE_WINDOW + 2]
+        count = min(title_candidates(base), len(base) - 1)
+        if count <= 0:
+            return None
+        p = self.title.predict(title_features(base, count))
+        best = int(np.argmax(p))
+        return best if p[best] >= 0.5 else None
+
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed numpy archive: the trees' arrays, and a JSON header
+        (format, features, what it was trained on). Loading it needs no pickle."""
+        names = dict(zip(PARTS, feature_names(), strict=True))
+        header = {
+            "format": FORMAT,
+            "trained_on": self.trained_on,
+            **{part: getattr(self, part).header(names[part]) for part in PARTS},
+        }
+        arrays = {k: v for part in PARTS for k, v in getattr(self, part).arrays(part).items()}
+        with path.open("wb") as handle:
+            np.savez_compressed(handle, header=np.array(json.dumps(header, ensure_ascii=False)), **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> LineModel:
+        with np.load(path, allow_pickle=False) as archive:
+            header = json.loads(str(archive["header"]))
+            if header.get("format") != FORMAT:
+                raise ValueError(f"{path.name}: not a cleaner line model (format {header.get('format')!r})")
+            names = dict(zip(PARTS, feature_names(), strict=True))
+            parts = {part: Trees.from_arrays(archive, part, header[part], names[part]) for part in PARTS}
+        return cls(**parts, trained_on=dict(header.get("trained_on") or {}))
+
+
+FORMAT = "cleaner-line-model/1"
+PARTS = ("first", "second", "title")
+
+
+@functools.cache
+def load_model(path: Path = MODEL_PATH) -> LineModel:
+    """The shipped model (read once per process)."""
+    return LineModel.load(path)
+
+
+#: Texts with fewer non-blank lines than this are left alone: the model reads a line in its page.
+MIN_LINES = 3
+#: Rounds of scoring at most: a removal changes its neighbours' context, so the model runs again
+#: on what it left until it removes nothing (cleaning clean text must change nothing).
+MAX_ROUNDS = 4
+
+
+#: A line of this many words above the headline is prose, not top furniture: it stays.
+PROSE_WORDS = 15
+
+
+@dataclass
+class ModelCut:
+    """What the model stage takes out of a text: the text left, the audited removals (offsets
+    index the text as given), and the headline found, if any."""
+
+    text: str
+    removals: list[Removal]
+    title: str | None = None
+
+
+def model_removals(text: str, model: LineModel, threshold: float, find_title: bool = True) -> ModelCut:
+    """Remove the lines of ``text`` the model scores under ``threshold``, again until none is
+    left; then (with ``find_title``) take out the headline among the first lines left.
+
+    The headline is ``title``; the lines above it, when none is prose, ``title:before``. Lines
+    outside the kept block are ``model:edge``, lines inside it ``model:line``, each with its
+    probability.
+    """
+    spans = _line_spans(text)
+    alive = [i for i, (a, b) in enumerate(spans) if b > a]
+    if len(alive) < MIN_LINES:
+        return ModelCut(text, [])
+    # a line's own features do not change when others go: computed once, then only its context
+    base = dict(zip(alive, line_features([text[spans[i][0] : spans[i][1]] for i in alive]), strict=True))
+    removals: list[Removal] = []
+    prob: dict[int, float] = {}
+    for _ in range(MAX_ROUNDS):
+        if len(alive) < MIN_LINES:
+            break
+        p = model.body_probability_of(np.array([base[i] for i in alive]))
+        best = int(np.argmax(p))
+        gone = {k for k, value in enumerate(p) if value < threshold and k != best}
+        if not gone:
+            break
+        prob.update((alive[k], float(p[k])) for k in gone)
+        alive = [i for k, i in enumerate(alive) if k not in gone]
+    if prob:
+        first, last = alive[0], alive[-1]
+        removals.extend(
+            Removal("model:edge" if i < first or i > last else "model:line", *spans[i], round(p, 3))
+            for i, p in sorted(prob.items())
+        )
+    # the headline, among the first lines left
+    title = None
+    found = model.title_of(np.array([base[i] for i in alive[: TITLE_WINDOW + 2]])) if find_title else None
+    if found is not None:
+        line = alive[found]
+        title = text[spans[line][0] : spans[line][1]]
+        removals.append(Removal("title", *spans[line]))
+        above = alive[:found]
+        if all(np.expm1(base[i][_column("log_words")]) < PROSE_WORDS for i in above):
+            removals.extend(Removal("title:before", *spans[i]) for i in above)
+            alive = alive[found + 1 :]
+        else:
+            alive = [i for i in alive if i != line]
+    if not removals:
+        return ModelCut(text, [])
+    kept = set(alive)
+    out: list[str] = []
+    for i, (a, b) in enumerate(spans):
+        if i in kept or (a == b and out and out[-1]):
+            out.append(text[a:b])
+    while out and not out[-1]:
+        out.pop()
+    return ModelCut("\n".join(out), sorted(removals, key=lambda r: (r.start, r.end)), title)
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def apply_line_model(doc: Document, threshold: float, path: Path = MODEL_PATH) -> Document:
+    """The model stage: the headline into ``metadata.title`` (unless a title is known already),
+    and the lines the line model gives a body probability under ``threshold`` (the setting
+    ``min_body_prob``) out, audited per line."""
+    known = doc.metadata.get("title")
+    cut = model_removals(
+        doc.text, load_model(path), threshold, find_title=not (isinstance(known, str) and known.strip())
+    )
+    if not cut.removals:
+        return doc
+    metadata = doc.metadata if cut.title is None else {**doc.metadata, "title": cut.title}
+    return doc.with_(text=cut.text, removals=doc.removals + tuple(cut.removals), metadata=metadata)
