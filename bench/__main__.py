@@ -133,6 +133,7 @@ def main() -> None:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="cleaner-bench-"))
     from bench.corpus import generate
+    from cleaner.pipeline import STAGES
 
     started = time.perf_counter()
     # generated in a child process, so that the peak memory below is the cleaning run's own
@@ -161,7 +162,7 @@ def main() -> None:
 
     print(f"\n{n} documents, {mb:.1f} MB, one process, language backend {args.lang_backend}\n")
     print(f"{'stage':<12}{'docs/s':>12}{'MB/s':>10}{'ms/doc':>10}")
-    for stage in ("read", "normalize", "boilerplate", "metadata", "language", "signature", "dedup", "total"):
+    for stage in ("read", *STAGES, "dedup", "total"):
         value = seconds.get(stage)
         if value:
             print(f"{stage:<12}{n / value:>12,.0f}{mb / value:>10.2f}{value / n * 1000:>10.3f}")

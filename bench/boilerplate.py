@@ -25,8 +25,8 @@ from typing import Any
 
 from bench.train_boilerplate import FOLDS, ROOT, SHARED, Page, _train, load_pages
 from cleaner import Pipeline, Settings, load_rules
-from cleaner.linemodel import MODEL_PATH, LineModel, apply_line_model, stopwords_for
-from cleaner.pipeline import DocumentStage, clean_documents, default_stages
+from cleaner.linemodel import MODEL_PATH, LineModel, LineModelStage, stopwords_for
+from cleaner.pipeline import clean_documents, default_stages
 from cleaner.read import read_documents
 from cleaner.words import words
 
@@ -40,7 +40,7 @@ def pipeline_with_model(settings: Settings, model: Path) -> Pipeline:
     """The default pipeline with the line model read from ``model``."""
     rules = load_rules(ROOT / "rules")
     replaced = {
-        "model": DocumentStage("model", partial(apply_line_model, threshold=settings.min_body_prob, path=model)),
+        "model": LineModelStage(settings.min_body_prob, model),
     }
     stages = tuple(replaced.get(stage.name, stage) for stage in default_stages(settings, rules))
     return Pipeline(settings, rules, stages)

@@ -140,10 +140,12 @@ def _spans(pipeline: Pipeline, normalized: Document) -> tuple[list[Span], Docume
         before = current.with_(removals=())
         after = pipeline.stage(name).batch([before])[0]
         for removal in after.removals:
+            # a model's removal says how sure it was: the probability it gave the line of being body
+            rule = removal.rule if removal.prob is None else f"{removal.rule} p={removal.prob:.2f}"
             if position == 0:
-                spans.append(Span(removal.start, removal.end, removal.rule))
+                spans.append(Span(removal.start, removal.end, rule))
             else:
-                spans.extend(_located(normalized, spans, before.text[removal.start : removal.end], removal.rule))
+                spans.extend(_located(normalized, spans, before.text[removal.start : removal.end], rule))
         current = after
     return spans, current
 

@@ -20,7 +20,7 @@ import itertools
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,13 @@ MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
 # Each pattern starts with a literal or a digit, so that it is cheap on long lines.
 _URL = regex.compile(r"https?://|www\.|\.(?:com|org|net|info|ru|de|fr|uk|io)\b")
 _HANDLE = regex.compile(r"(?:^|\s)[@#]\w|\w@\w")
-_SENTENCE_END = regex.compile(r"[.!?…][\"'”’»)\]]*$")
+_CLOSERS = "\"'”’»)]"
+_ENDERS = frozenset(".!?…")
 _SENTENCE_BREAK = regex.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}")
 _BULLET = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
-_SEPARATORS = regex.compile(r"\s[|•·/›»]\s")
+_SEPARATORS = (" | ", " • ", " · ", " / ", " › ", " » ")
 # 12.03.2019, 2019-03-12, 08:40, a year
 _NUMERIC_DATE = regex.compile(r"\d(?:\d?[./-]\d{1,2}[./-]\d{2,4}|\d?:\d\d|\d\d\d)")
-_COPYRIGHT = regex.compile(r"©|\([cC]\)|[Cc]opyright|COPYRIGHT")
 _QUOTE_START = regex.compile(r"^[\"“‘«„]")
 FURNITURE_WORDS_PATH = Path(__file__).parent / "models" / "furniture-words.txt"
 
@@ -114,6 +114,10 @@ CONTEXT_FEATURES = (
 STOPWORD_SAMPLE = 150
 
 
+#: Words in more stoplists than this do not choose between them.
+_TELLING_LISTS = 8
+
+
 @functools.cache
 def _stoplists() -> tuple[dict[str, tuple[int, ...]], list[frozenset[str]]]:
     """jusText's stoplists (100 languages): for each word, the lists it is in; and each list."""
@@ -125,7 +129,8 @@ def _stoplists() -> tuple[dict[str, tuple[int, ...]], list[frozenset[str]]]:
     for index, words in enumerate(lists):
         for word in words:
             by_word.setdefault(word, []).append(index)
-    return {word: tuple(ids) for word, ids in by_word.items()}, lists
+    # a word in many lists says little about which one fits, and costs a count per list
+    return {word: tuple(ids) for word, ids in by_word.items() if len(ids) <= _TELLING_LISTS}, lists
 
 
 def stopwords_for(lowered: Sequence[str]) -> frozenset[str]:
@@ -145,48 +150,76 @@ _DIGIT = regex.compile(r"\d+")
 
 def line_features(lines: Sequence[str]) -> np.ndarray:
     """The `LINE_FEATURES` of each line, one row per line."""
-    lowered = [split_words(line.lower()) for line in lines]
-    sample = itertools.islice((w for ws in lowered for w in ws if len(w) > 1), STOPWORD_SAMPLE)
-    stop = stopwords_for(list(sample))
-    furniture = furniture_words()
-    rows = np.zeros((len(lines), len(LINE_FEATURES)))
-    seen = Counter(line.casefold() for line in lines)
-    for i, (line, ws) in enumerate(zip(lines, lowered, strict=True)):
-        n = len(ws)
-        chars = len(line) or 1
-        tokens = line.count(" ") + 1
-        digits = chars - len(_DIGIT.sub("", line))
-        rows[i] = (
-            math.log1p(len(line)),
-            math.log1p(n),
-            1 <= n <= 3,
-            4 <= n <= 9,
-            10 <= n <= 24,
-            bool(_SENTENCE_END.search(line)),
-            line.endswith(":"),
-            math.log1p(len(_SENTENCE_BREAK.findall(line))),
-            line.count(",") / (n + 1),
-            sum(map(stop.__contains__, ws)) / n if n else 0.0,
-            len(_CAPITALISED.findall(line)) / tokens,
-            len(_UPPER_WORD.findall(line)) / tokens,
-            digits / chars,
-            bool(_URL.search(line)),
-            ("@" in line or "#" in line) and bool(_HANDLE.search(line)),
-            bool(_COPYRIGHT.search(line)),
-            bool(_BULLET.match(line)),
-            math.log1p(len(_SEPARATORS.findall(line))),
-            bool(_NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(_DIGIT.search(line))),
-            line[:1].islower(),
-            bool(_QUOTE_START.match(line)),
-            (sum(map(len, ws)) - digits) / chars,
-            sum(map(furniture.__contains__, ws)) / n if n else 0.0,
-            seen[line.casefold()] > 1,
-        )
-    return rows
+    return LineTable(lines).features(range(len(lines)))
+
+
+class LineTable:
+    """The lines of one text and what each says on its own, computed once; `features` adds what
+    depends on the other lines present (the stoplist the text's words choose, repeated lines),
+    so that a subset of the lines gets the features it would get as a text of its own."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = list(lines)
+        self.words = [split_words(line.lower()) for line in lines]
+        self.keys = [line.casefold() for line in lines]
+        self.rows = np.zeros((len(lines), len(LINE_FEATURES)))
+        furniture = furniture_words()
+        for i, (line, ws) in enumerate(zip(lines, self.words, strict=True)):
+            self.rows[i] = _own_features(line, ws, furniture)
+
+    def features(self, which: Iterable[int]) -> np.ndarray:
+        which = list(which)
+        sample = itertools.islice((w for i in which for w in self.words[i] if len(w) > 1), STOPWORD_SAMPLE)
+        stop = stopwords_for(list(sample))
+        seen = Counter(self.keys[i] for i in which)
+        rows = self.rows[which]
+        for row, i in zip(rows, which, strict=True):
+            ws = self.words[i]
+            row[_STOPWORDS] = sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0
+            row[_REPEATED] = seen[self.keys[i]] > 1
+        return rows
+
+
+def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[float, ...]:
+    """A line's features that do not depend on the other lines (stopwords and repeated: 0 here)."""
+    n = len(ws)
+    chars = len(line) or 1
+    tokens = line.count(" ") + 1
+    digits = chars - len(_DIGIT.sub("", line))
+    return (
+        math.log1p(len(line)),
+        math.log1p(n),
+        1 <= n <= 3,
+        4 <= n <= 9,
+        10 <= n <= 24,
+        line.rstrip(_CLOSERS)[-1:] in _ENDERS,
+        line.endswith(":"),
+        math.log1p(len(_SENTENCE_BREAK.findall(line))),
+        line.count(",") / (n + 1),
+        0.0,
+        len(_CAPITALISED.findall(line)) / tokens,
+        len(_UPPER_WORD.findall(line)) / tokens,
+        digits / chars,
+        bool(_URL.search(line)),
+        ("@" in line or "#" in line) and bool(_HANDLE.search(line)),
+        ("©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line),
+        bool(_BULLET.match(line)),
+        math.log1p(sum(map(line.count, _SEPARATORS))),
+        bool(_NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(_DIGIT.search(line))),
+        line[:1].islower(),
+        bool(_QUOTE_START.match(line)),
+        (sum(map(len, ws)) - digits) / chars,
+        sum(map(furniture.__contains__, ws)) / n if n else 0.0,
+        0.0,
+    )
 
 
 def _column(name: str) -> int:
     return LINE_FEATURES.index(name)
+
+
+_STOPWORDS = LINE_FEATURES.index("stopwords")
+_REPEATED = LINE_FEATURES.index("repeated")
 
 
 def _shift(values: np.ndarray, by: int, fill: float) -> np.ndarray:
@@ -210,48 +243,60 @@ def position_features(base: np.ndarray) -> np.ndarray:
     total = prose.sum() or 1.0
     before = (np.cumsum(prose) - prose) / total
     after = 1.0 - before - prose / total
-    short = (words <= 5).astype(float)
+    short = words <= 5
     # the length of the run of short lines each line is in
-    run = np.zeros(n)
-    start = 0
-    for i in range(1, n + 1):
-        if i == n or short[i] != short[start]:
-            run[start:i] = math.log1p(i - start) * short[start]
-            start = i
+    edges = np.flatnonzero(np.diff(short)) + 1
+    bounds = np.concatenate([[0], edges, [n]])
+    lengths = np.diff(bounds)
+    run = np.repeat(np.log1p(lengths), lengths) * short
     chars = np.expm1(base[:, _column("log_chars")])
     chars_before = (np.cumsum(chars) - chars) / (chars.sum() or 1.0)
-    return np.column_stack(
-        [
-            index / max(n - 1, 1),
-            np.log1p(index),
-            np.log1p(n - 1 - index),
-            before,
-            after,
-            before <= 0,
-            after <= 1e-9,
-            run,
-            chars_before,
-        ]
-    )
+    out = np.empty((n, len(POSITION_FEATURES)))
+    out[:, 0] = index / max(n - 1, 1)
+    out[:, 1] = np.log1p(index)
+    out[:, 2] = np.log1p(n - 1 - index)
+    out[:, 3] = before
+    out[:, 4] = after
+    out[:, 5] = before <= 0
+    out[:, 6] = after <= 1e-9
+    out[:, 7] = run
+    out[:, 8] = chars_before
+    return out
+
+
+_NEIGHBOUR_COLUMNS = [LINE_FEATURES.index(name) for name in NEIGHBOUR_FEATURES]
 
 
 def first_features(base: np.ndarray) -> np.ndarray:
     """The first model's inputs: the line, its neighbours' main features, its position."""
-    columns = [LINE_FEATURES.index(name) for name in NEIGHBOUR_FEATURES]
-    neighbours = [_shift(base[:, columns], by, 0.0) for by in (2, 1, -1, -2)]
-    return np.hstack([base, *neighbours, position_features(base)])
+    n = len(base)
+    padded = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS)))
+    padded[2 : n + 2] = base[:, _NEIGHBOUR_COLUMNS]
+    # the lines two and one before, then one and two after (zeros past the edges)
+    return np.hstack(
+        [base, padded[0:n], padded[1 : n + 1], padded[3 : n + 3], padded[4 : n + 4], position_features(base)]
+    )
 
 
 def context_features(p: np.ndarray) -> np.ndarray:
     """The second model's extra inputs: the first model's probabilities around each line."""
     n = len(p)
-    max_before = np.maximum.accumulate(np.concatenate([[0.0], p[:-1]])) if n else p
-    max_after = np.maximum.accumulate(np.concatenate([p[1:], [0.0]])[::-1])[::-1] if n else p
-    window = np.convolve(np.pad(p, 2, mode="edge"), np.ones(5) / 5, mode="valid") if n else p
+    out = np.zeros((n, len(CONTEXT_FEATURES)))
+    if not n:
+        return out
+    padded = np.zeros(n + 6)
+    padded[3 : n + 3] = p
+    for column, start in enumerate(range(7)):  # the lines three before to three after
+        out[:, column] = padded[start : start + n]
+    out[1:, 7] = np.maximum.accumulate(p[:-1])
+    out[:-1, 8] = np.maximum.accumulate(p[:0:-1])[::-1]
+    edge = np.concatenate([[p[0]] * 2, p, [p[-1]] * 2])
+    sums = np.cumsum(np.concatenate([[0.0], edge]))
+    out[:, 9] = (sums[5:] - sums[:-5]) / 5
     sure = np.flatnonzero(p >= 0.9)
     nearest = np.abs(np.arange(n)[:, None] - sure[None, :]).min(axis=1) if len(sure) else np.full(n, n)
-    shifted = [_shift(p, by, 0.0) for by in (3, 2, 1)] + [p] + [_shift(p, by, 0.0) for by in (-1, -2, -3)]
-    return np.column_stack([*shifted, max_before, max_after, window, np.log1p(nearest)])
+    out[:, 10] = np.log1p(nearest)
+    return out
 
 
 TITLE_FEATURES = ("candidate_rank", "candidates_after", "repeated", "longest_candidate")
@@ -379,11 +424,41 @@ class LineModel:
 
     def body_probability_of(self, base: np.ndarray) -> np.ndarray:
         """`body_probability` from the lines' `line_features`."""
-        if not len(base):
-            return np.zeros(0)
-        x = first_features(base)
-        p = self.first.predict(x)
-        return self.second.predict(np.hstack([x, context_features(p)]))
+        return self.body_probabilities([base])[0] if len(base) else np.zeros(0)
+
+    def body_probabilities(self, bases: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """`body_probability_of` for many pages, each tree ensemble called once for them all."""
+        if not bases:
+            return []
+        xs = [first_features(base) for base in bases]
+        cuts = np.cumsum([len(x) for x in xs])[:-1]
+        first = np.split(self.first.predict(np.vstack(xs)), cuts)
+        second = np.vstack([np.hstack([x, context_features(p)]) for x, p in zip(xs, first, strict=True)])
+        return np.split(self.second.predict(second), cuts)
+
+    def titles_of(self, bases: Sequence[np.ndarray]) -> list[int | None]:
+        """`title_of` for many pages, the title trees called once for them all."""
+        counts = [min(title_candidates(base[: TITLE_WINDOW + 2]), len(base[: TITLE_WINDOW + 2]) - 1) for base in bases]
+        xs = [
+            title_features(base[: TITLE_WINDOW + 2], count)
+            for base, count in zip(bases, counts, strict=True)
+            if count > 0
+        ]
+        if not xs:
+            return [None] * len(bases)
+        scores = iter(np.split(self.title.predict(np.vstack(xs)), np.cumsum([len(x) for x in xs])[:-1]))
+        found: list[int | None] = []
+        for base, count in zip(bases, counts, strict=True):
+            if count <= 0:
+                found.append(None)
+                continue
+            # a line that reads as a sentence ("Police arrested two men on Friday.") is the body's
+            # first, not a headline, unless it is in title case
+            sentence = (base[:count, _column("sentence_end")] > 0) & (base[:count, _column("capitalised")] < 0.6)
+            p = np.where(sentence, 0.0, next(scores))
+            best = int(np.argmax(p))
+            found.append(best if p[best] >= 0.5 else None)
+        return found
 
     def find_title(self, lines: Sequence[str]) -> int | None:
         """The index of the headline among the first lines, if one looks enough like it."""
@@ -391,13 +466,7 @@ class LineModel:
 
     def title_of(self, base: np.ndarray) -> int | None:
         """`find_title` from the lines' `line_features`: a headline needs a line after it."""
-        base = base[: TITLE_WINDOW + 2]
-        count = min(title_candidates(base), len(base) - 1)
-        if count <= 0:
-            return None
-        p = self.title.predict(title_features(base, count))
-        best = int(np.argmax(p))
-        return best if p[best] >= 0.5 else None
+        return self.titles_of([base])[0]
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed numpy archive: the trees' arrays, and a JSON header
@@ -437,7 +506,7 @@ def load_model(path: Path = MODEL_PATH) -> LineModel:
 MIN_LINES = 3
 #: Rounds of scoring at most: a removal changes its neighbours' context, so the model runs again
 #: on what it left until it removes nothing (cleaning clean text must change nothing).
-MAX_ROUNDS = 4
+MAX_ROUNDS = 8
 
 
 #: A line of this many words above the headline is prose, not top furniture: it stays.
@@ -454,61 +523,104 @@ class ModelCut:
     title: str | None = None
 
 
+class _Page:
+    """One text under the model: its lines, the ones still in, and what went."""
+
+    def __init__(self, text: str, find_title: bool) -> None:
+        self.text = text
+        self.spans = _line_spans(text)
+        self.alive = [i for i, (a, b) in enumerate(self.spans) if b > a]
+        self.find_title = find_title
+        self.row_of: dict[int, int] = {}
+        self.table: LineTable | None = None
+        self.prob: dict[int, float] = {}
+        self.removals: list[Removal] = []
+        self.title: str | None = None
+
+    def rows(self, lines: Sequence[int]) -> np.ndarray:
+        """The features of ``lines`` (line numbers of the text) as a text of their own."""
+        assert self.table is not None
+        return self.table.features([self.row_of[i] for i in lines])
+
+    def drop(self, p: np.ndarray, threshold: float) -> bool:
+        """Take out the lines scored under ``threshold`` (never the best one); whether any went."""
+        best = int(np.argmax(p))
+        gone = {k for k, value in enumerate(p) if value < threshold and k != best}
+        self.prob.update((self.alive[k], float(p[k])) for k in gone)
+        self.alive = [i for k, i in enumerate(self.alive) if k not in gone]
+        return bool(gone)
+
+    def take_title(self, found: int) -> None:
+        line = self.alive[found]
+        self.title = self.text[slice(*self.spans[line])]
+        self.removals.append(Removal("title", *self.spans[line]))
+        above = self.alive[:found]
+        assert self.table is not None
+        if all(len(self.table.words[self.row_of[i]]) < PROSE_WORDS for i in above):
+            self.removals.extend(Removal("title:before", *self.spans[i]) for i in above)
+            self.alive = self.alive[found + 1 :]
+        else:
+            self.alive = [i for i in self.alive if i != line]
+
+    def cut(self) -> ModelCut:
+        if self.prob:
+            first, last = self.alive[0], self.alive[-1]
+            self.removals.extend(
+                Removal("model:edge" if i < first or i > last else "model:line", *self.spans[i], round(p, 3))
+                for i, p in sorted(self.prob.items())
+            )
+        if not self.removals:
+            return ModelCut(self.text, [])
+        kept = set(self.alive)
+        out: list[str] = []
+        for i, (a, b) in enumerate(self.spans):
+            if i in kept or (a == b and out and out[-1]):
+                out.append(self.text[a:b])
+        while out and not out[-1]:
+            out.pop()
+        return ModelCut("\n".join(out), sorted(self.removals, key=lambda r: (r.start, r.end)), self.title)
+
+
+def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_titles: Sequence[bool]) -> list[ModelCut]:
+    """`model_removals` for many texts at once: the trees score all their lines in one call a
+    round (the cost of a call is mostly per call, not per line)."""
+    pages = [_Page(text, find) for text, find in zip(texts, find_titles, strict=True)]
+    working = [page for page in pages if len(page.alive) >= MIN_LINES]
+    for page in working:
+        # a line's own features do not change when others go: computed once, then only its context
+        page.table = LineTable([page.text[slice(*page.spans[i])] for i in page.alive])
+        page.row_of = {line: row for row, line in enumerate(page.alive)}
+    titled = [page for page in working if page.find_title]
+    _rounds(working, model, threshold)
+    found = model.titles_of([page.rows(page.alive[: TITLE_WINDOW + 2]) for page in titled])
+    retitled = [page for page, line in zip(titled, found, strict=True) if line is not None]
+    for page, line in zip(titled, found, strict=True):
+        if line is not None:
+            page.take_title(line)
+    _rounds(retitled, model, threshold)  # without the headline the lines left may read differently
+    return [page.cut() for page in pages]
+
+
+def _rounds(working: list[_Page], model: LineModel, threshold: float) -> None:
+    """Score and drop lines until a round drops none: a fixed point, so cleaning the result
+    again removes nothing."""
+    for _ in range(MAX_ROUNDS):
+        working = [page for page in working if len(page.alive) >= MIN_LINES]
+        if not working:
+            return
+        scores = model.body_probabilities([page.rows(page.alive) for page in working])
+        working = [page for page, p in zip(working, scores, strict=True) if page.drop(p, threshold)]
+
+
 def model_removals(text: str, model: LineModel, threshold: float, find_title: bool = True) -> ModelCut:
     """Remove the lines of ``text`` the model scores under ``threshold``, again until none is
     left; then (with ``find_title``) take out the headline among the first lines left.
 
     The headline is ``title``; the lines above it, when none is prose, ``title:before``. Lines
     outside the kept block are ``model:edge``, lines inside it ``model:line``, each with its
-    probability.
+    probability. Texts of fewer than `MIN_LINES` lines are left alone.
     """
-    spans = _line_spans(text)
-    alive = [i for i, (a, b) in enumerate(spans) if b > a]
-    if len(alive) < MIN_LINES:
-        return ModelCut(text, [])
-    # a line's own features do not change when others go: computed once, then only its context
-    base = dict(zip(alive, line_features([text[spans[i][0] : spans[i][1]] for i in alive]), strict=True))
-    removals: list[Removal] = []
-    prob: dict[int, float] = {}
-    for _ in range(MAX_ROUNDS):
-        if len(alive) < MIN_LINES:
-            break
-        p = model.body_probability_of(np.array([base[i] for i in alive]))
-        best = int(np.argmax(p))
-        gone = {k for k, value in enumerate(p) if value < threshold and k != best}
-        if not gone:
-            break
-        prob.update((alive[k], float(p[k])) for k in gone)
-        alive = [i for k, i in enumerate(alive) if k not in gone]
-    if prob:
-        first, last = alive[0], alive[-1]
-        removals.extend(
-            Removal("model:edge" if i < first or i > last else "model:line", *spans[i], round(p, 3))
-            for i, p in sorted(prob.items())
-        )
-    # the headline, among the first lines left
-    title = None
-    found = model.title_of(np.array([base[i] for i in alive[: TITLE_WINDOW + 2]])) if find_title else None
-    if found is not None:
-        line = alive[found]
-        title = text[spans[line][0] : spans[line][1]]
-        removals.append(Removal("title", *spans[line]))
-        above = alive[:found]
-        if all(np.expm1(base[i][_column("log_words")]) < PROSE_WORDS for i in above):
-            removals.extend(Removal("title:before", *spans[i]) for i in above)
-            alive = alive[found + 1 :]
-        else:
-            alive = [i for i in alive if i != line]
-    if not removals:
-        return ModelCut(text, [])
-    kept = set(alive)
-    out: list[str] = []
-    for i, (a, b) in enumerate(spans):
-        if i in kept or (a == b and out and out[-1]):
-            out.append(text[a:b])
-    while out and not out[-1]:
-        out.pop()
-    return ModelCut("\n".join(out), sorted(removals, key=lambda r: (r.start, r.end)), title)
+    return model_cuts([text], model, threshold, [find_title])[0]
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -519,14 +631,31 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def apply_line_model(doc: Document, threshold: float, path: Path = MODEL_PATH) -> Document:
-    """The model stage: the headline into ``metadata.title`` (unless a title is known already),
-    and the lines the line model gives a body probability under ``threshold`` (the setting
-    ``min_body_prob``) out, audited per line."""
+def _has_title(doc: Document) -> bool:
     known = doc.metadata.get("title")
-    cut = model_removals(
-        doc.text, load_model(path), threshold, find_title=not (isinstance(known, str) and known.strip())
-    )
+    return isinstance(known, str) and bool(known.strip())
+
+
+@dataclass(frozen=True)
+class LineModelStage:
+    """The model stage: the lines the line model gives a body probability under ``threshold``
+    (the setting ``min_body_prob``) out, audited per line, and the headline into
+    ``metadata.title`` (unless a title is known already). A shard's documents are scored together."""
+
+    threshold: float
+    path: Path = MODEL_PATH
+    name: str = "model"
+
+    def batch(self, docs: list[Document]) -> list[Document]:
+        todo = [doc for doc in docs if not doc.dropped]
+        cuts = model_cuts(
+            [d.text for d in todo], load_model(self.path), self.threshold, [not _has_title(d) for d in todo]
+        )
+        done = {id(doc): _applied(doc, cut) for doc, cut in zip(todo, cuts, strict=True)}
+        return [done.get(id(doc), doc) for doc in docs]
+
+
+def _applied(doc: Document, cut: ModelCut) -> Document:
     if not cut.removals:
         return doc
     metadata = doc.metadata if cut.title is None else {**doc.metadata, "title": cut.title}

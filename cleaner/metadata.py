@@ -75,20 +75,22 @@ def extract_title(doc: Document, guess: bool = True) -> Document:
     spans = _nonblank_spans(doc.text)
     lines = [doc.text[a:b] for a, b in spans]
     known = doc.metadata.get("title")
-    if isinstance(known, str) and known.strip():
-        wanted = _canon(known)
-        found = [k for k, line in enumerate(lines[:TITLE_WINDOW]) if _canon(line) == wanted]
-        # only a headline with text after it: a text that is nothing but its title keeps it
-        if found and len(found) < len(lines):
-            for k in reversed(found):
-                doc = _without_title(doc, spans, k)
+    title = None
+    if not (isinstance(known, str) and known.strip()):
+        first, sep, rest = doc.text.partition("\n")
+        if not guess or not first or not sep or not rest.startswith("\n") or not rest.strip():
+            return doc
+        if not looks_like_title(first):
+            return doc
+        known = title = first
+    wanted = _canon(known)
+    found = [k for k, line in enumerate(lines[:TITLE_WINDOW]) if _canon(line) == wanted]
+    # only a headline with text after it: a text that is nothing but its title keeps it
+    if not found or len(found) == len(lines):
         return doc
-    first, sep, rest = doc.text.partition("\n")
-    if not guess or not first or not sep or not rest.startswith("\n") or not rest.strip():
-        return doc
-    if not looks_like_title(first):
-        return doc
-    return _without_title(doc, spans, 0, title=first)
+    for k in reversed(found):
+        doc = _without_title(doc, spans, k)
+    return doc.with_metadata(title=title) if title is not None else doc
 
 
 def _nonblank_spans(text: str) -> list[tuple[int, int]]:

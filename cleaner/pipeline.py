@@ -24,7 +24,7 @@ from .document import Document
 from .errors import InputError
 from .executor import Executor, SerialExecutor
 from .language import detect_language
-from .linemodel import apply_line_model
+from .linemodel import LineModelStage
 from .metadata import extract_metadata
 from .normalize import normalize
 from .read import read_documents
@@ -103,7 +103,7 @@ def default_stages(settings: Settings, rules: Rules) -> tuple[Stage, ...]:
             "boilerplate",
             partial(strip_boilerplate, rules=rules, timeout=s.rule_timeout, max_removed_share=s.max_removed_share),
         ),
-        *([DocumentStage("model", partial(apply_line_model, threshold=s.min_body_prob))] if s.model == "on" else []),
+        *([LineModelStage(s.min_body_prob)] if s.model == "on" else []),
         DocumentStage("metadata", extract_metadata),
         DocumentStage("empty", drop_empty),
         DocumentStage(

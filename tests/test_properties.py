@@ -195,3 +195,37 @@ def test_no_command_line_shows_a_traceback(command, data, content, suffix):
         assert "Traceback" not in stderr.getvalue() and "internal error" not in stderr.getvalue(), argv
         if code == 2:
             assert stderr.getvalue().count("\n") == 1, (argv, stderr.getvalue())
+
+
+MENU = st.lists(st.sampled_from(["Home", "World", "Politics", "Sport", "* News", "* Video", "Share", "Tweet"]), max_size=6)
+HEADLINE = st.lists(WORDS.map(str.capitalize), min_size=4, max_size=12).map(" ".join)
+PAGE = st.tuples(MENU, HEADLINE, st.lists(PARAGRAPH, min_size=2, max_size=6), MENU).map(
+    lambda parts: "\n".join([*parts[0], parts[1], *parts[2], *parts[3]])
+)
+
+
+@FAST
+@given(PAGE)
+def test_cleaning_a_cleaned_page_changes_nothing(text):
+    """The line model runs to a fixed point, and a title taken out is not looked for again."""
+    once = PIPELINE.clean(Document("x", text, "x.txt", chars_in=len(text)))
+    if once.status != "kept":
+        return
+    again = PIPELINE.clean(Document("x", once.text, "x.txt", metadata=dict(once.metadata), chars_in=len(once.text)))
+    assert again.text == once.text
+
+
+def test_cleaning_the_generated_corpus_again_removes_nothing(tmp_path):
+    """The bench's corpus (headers in shuffled order, donation appeals, notices in several
+    languages): its cleaned texts, cleaned again, stay as they are."""
+    from bench.corpus import generate
+
+    generate(tmp_path, 400, ROOT / "raw")
+    first = tmp_path / "first"
+    run_clean(tmp_path / "raw", first, rules=RULES)
+    second = tmp_path / "second"
+    run_clean(first / "corpus.jsonl", second, rules=RULES)
+    before = {r["id"]: r["text"] for r in map(json.loads, (first / "corpus.jsonl").read_text().splitlines())}
+    after = {r["id"]: r["text"] for r in map(json.loads, (second / "corpus.jsonl").read_text().splitlines())}
+    changed = [doc_id for doc_id, text in after.items() if before.get(doc_id) != text]
+    assert not changed, f"{len(changed)} of {len(after)} changed on a second pass, e.g. {changed[:3]}"

@@ -1,0 +1,130 @@
+"""The line model: shipped as data, audited, switchable, and deterministic in batches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleaner import Pipeline, Settings, load_rules, run_clean
+from cleaner.document import Document
+from cleaner.explain import explain
+from cleaner.linemodel import MODEL_PATH, LineModel, Trees, feature_names, load_model, model_cuts, model_removals
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = load_rules(ROOT / "rules")
+MODEL = load_model()
+THRESHOLD = Settings().min_body_prob
+PAGES = json.loads((Path(__file__).parent / "data" / "pages.json").read_text(encoding="utf-8"))
+
+
+def clean(text: str, **settings: object) -> Document:
+    pipeline = Pipeline(Settings().with_overrides(**settings), RULES)
+    return pipeline.clean(Document("page", text, "page.txt", chars_in=len(text)))
+
+
+def test_the_model_file_is_numpy_arrays_and_a_header_loaded_without_pickle():
+    with np.load(MODEL_PATH, allow_pickle=False) as archive:
+        assert all(archive[name].dtype.kind != "O" for name in archive.files)
+        header = json.loads(str(archive["header"]))
+    assert header["format"] == "cleaner-line-model/1"
+    assert header["first"]["features"] == list(feature_names()[0])
+    assert MODEL.trained_on["script"] == "python -m bench.train_boilerplate"
+    assert any("AEB" in source for source in MODEL.trained_on["data"])
+    assert MODEL_PATH.stat().st_size < 1_000_000
+
+
+def test_a_model_built_for_other_features_is_refused(tmp_path):
+    path = tmp_path / "old.npz"
+    MODEL.save(path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(str(arrays.pop("header")))
+    header["first"]["features"] = header["first"]["features"][:-1]
+    np.savez_compressed(path, header=np.array(json.dumps(header)), **arrays)
+    with pytest.raises(ValueError, match="features"):
+        LineModel.load(path)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p["label"] for p in PAGES])
+def test_pages_lose_their_furniture_and_keep_their_body(page):
+    doc = clean(page["text"])
+    for line in page["body"]:
+        assert line in doc.text, line
+    for line in page["furniture"]:
+        assert line not in doc.text.split("\n"), line
+    assert doc.metadata.get("title") == page["title"]
+
+
+def test_model_removals_are_audited_with_their_probability():
+    doc = clean(PAGES[0]["text"])
+    by_model = [r for r in doc.removals if r.rule.startswith("model:")]
+    assert by_model
+    assert all(r.prob is not None and r.prob < THRESHOLD for r in by_model)
+    assert {r.rule for r in doc.removals} >= {"model:edge", "title", "title:before"}
+
+
+def test_the_model_can_be_turned_off_or_made_to_keep_every_line():
+    off = clean(PAGES[0]["text"], model="off")
+    assert not [r for r in off.removals if r.rule.startswith(("model:", "title:"))]
+    assert "* Home" in off.text
+    keep_all = clean(PAGES[0]["text"], min_body_prob=0.0)
+    assert not [r for r in keep_all.removals if r.rule.startswith("model:")]
+    assert keep_all.metadata["title"] == PAGES[0]["title"]
+
+
+def test_short_texts_are_left_to_the_rules():
+    cut = model_removals("Menu\n\nOne short line.", MODEL, THRESHOLD)
+    assert cut.removals == [] and cut.title is None
+
+
+def test_scoring_texts_together_gives_what_scoring_each_alone_gives():
+    texts = [p["text"] for p in PAGES] + ["A\nB\nC", ""]
+    together = model_cuts(texts, MODEL, THRESHOLD, [True] * len(texts))
+    assert together == [model_removals(text, MODEL, THRESHOLD) for text in texts]
+
+
+def test_manifest_and_explain_show_the_models_removals(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "page.txt").write_text(PAGES[0]["text"], encoding="utf-8")
+    run_clean(raw, tmp_path / "out", rules=RULES)
+    row = json.loads((tmp_path / "out" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    by_model = [r for r in row["removed"] if r["rule"].startswith("model:")]
+    assert by_model and all(0 <= r["prob"] < THRESHOLD for r in by_model)
+    assert all("prob" not in r for r in row["removed"] if not r["rule"].startswith("model:"))
+    spans = explain("page", tmp_path / "out", RULES, raw=raw).spans
+    assert any(s.rule.startswith("model:edge p=0.") for s in spans)
+    assert any(s.rule == "title" for s in spans)
+
+
+def test_exported_trees_score_as_lightgbm_does():
+    pytest.importorskip("lightgbm")
+    from bench.train_boilerplate import fit_trees
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 6))
+    y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] > 0).astype(int)
+    trees = fit_trees(x, y, np.ones(len(y)))  # raises when its scores differ from LightGBM's
+    assert isinstance(trees, Trees)
+    assert ((trees.predict(x) > 0.5) == y).mean() > 0.9
+
+
+def test_the_training_script_rebuilds_a_model_that_loads(tmp_path, monkeypatch):
+    pytest.importorskip("lightgbm")
+    from bench import train_boilerplate
+
+    pages = tmp_path / "pages"
+    shutil.copytree(ROOT / "raw", pages / "raw")
+    shutil.copytree(Path(__file__).parent / "data" / "gold", pages / "gold")
+    out = tmp_path / "model.npz"
+    argv = ["train", "--aeb", str(pages), "--seeds", str(pages / "raw"), str(pages / "gold"), "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    train_boilerplate.main()
+    model = LineModel.load(out)
+    assert model.trained_on["lines"] > 0 and "by_min_body_prob" in model.trained_on["held_out"]
+    assert len(model.body_probability(["A line.", "Another line of text.", "Share"])) == 3
