@@ -197,7 +197,8 @@ def test_no_command_line_shows_a_traceback(command, data, content, suffix):
             assert stderr.getvalue().count("\n") == 1, (argv, stderr.getvalue())
 
 
-MENU = st.lists(st.sampled_from(["Home", "World", "Politics", "Sport", "* News", "* Video", "Share", "Tweet"]), max_size=6)
+FURNITURE_LINES = ["Home", "World", "Politics", "Sport", "* News", "* Video", "Share", "Tweet"]
+MENU = st.lists(st.sampled_from(FURNITURE_LINES), max_size=6)
 HEADLINE = st.lists(WORDS.map(str.capitalize), min_size=4, max_size=12).map(" ".join)
 PAGE = st.tuples(MENU, HEADLINE, st.lists(PARAGRAPH, min_size=2, max_size=6), MENU).map(
     lambda parts: "\n".join([*parts[0], parts[1], *parts[2], *parts[3]])
