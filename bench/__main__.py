@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lang-backend", default="langdetect", help="language backend to run")
+    parser.add_argument("--model", default="on", help="the line model: on or off (to see its cost)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (per-stage figures add them up)")
     parser.add_argument("--engine", default="local", help="local or dask (a local Dask cluster of --workers)")
     parser.add_argument("--keep", type=Path, help="keep the generated corpus and output in this folder")
@@ -144,7 +145,7 @@ def main() -> None:
         f"{info['duplicate_pairs']} near-duplicate pairs in {time.perf_counter() - started:.1f}s",
         file=sys.stderr,
     )
-    settings = Settings(lang_backend=args.lang_backend)
+    settings = Settings(lang_backend=args.lang_backend, model=args.model)
     from cleaner.language import get_detector
 
     get_detector(args.lang_backend).detect("warm up: load the models before measuring memory")
@@ -162,7 +163,7 @@ def main() -> None:
 
     print(f"\n{n} documents, {mb:.1f} MB, one process, language backend {args.lang_backend}\n")
     print(f"{'stage':<12}{'docs/s':>12}{'MB/s':>10}{'ms/doc':>10}")
-    for stage in ("read", *STAGES, "dedup", "total"):
+    for stage in ("fit", "read", *STAGES, "dedup", "total"):
         value = seconds.get(stage)
         if value:
             print(f"{stage:<12}{n / value:>12,.0f}{mb / value:>10.2f}{value / n * 1000:>10.3f}")

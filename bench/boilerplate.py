@@ -25,6 +25,7 @@ from typing import Any
 
 from bench.train_boilerplate import FOLDS, ROOT, SHARED, Page, _train, load_pages
 from cleaner import Pipeline, Settings, load_rules
+from cleaner.document import Document
 from cleaner.linemodel import MODEL_PATH, LineModel, LineModelStage, stopwords_for
 from cleaner.pipeline import clean_documents, default_stages
 from cleaner.read import read_documents
@@ -119,12 +120,29 @@ def justext_records(raw: Path) -> tuple[dict[str, dict[str, Any]], float]:
     return records, len(paths) / seconds if seconds else 0.0
 
 
+def langid_words_removed(path: Path) -> tuple[int, float]:
+    """Real web texts (the language eval set: sentences and paragraphs, almost all body): the
+    share of their words the line model and site templates remove, from the words kept with
+    both off and with both on."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = [
+        Document(f"t{n}", str(r.get("text", "")), "eval.jsonl", chars_in=len(str(r.get("text", ""))))
+        for n, r in enumerate(records)
+    ]
+    kept = []
+    for settings in (Settings(model="off", templates="off"), Settings()):
+        result = clean_documents(docs, Pipeline(settings, load_rules(ROOT / "rules")))
+        kept.append(sum(len(words(d.text)) + len(words(str(d.metadata.get("title") or ""))) for d in result.documents))
+    return len(docs), 1 - kept[1] / kept[0]
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", nargs=3, action="append", default=[], metavar=("NAME", "RAW", "GOLD"))
     parser.add_argument("--aeb", type=Path, default=SHARED / "devsets" / "aeb")
     parser.add_argument("--shipped", action="store_true", help="clean AEB with the shipped model (in-sample)")
     parser.add_argument("--min-body-prob", type=float, default=None)
+    parser.add_argument("--langid", type=Path, default=SHARED / "langid" / "eval.jsonl", help="real web texts")
     args = parser.parse_args(None if argv is None else list(argv))
     settings = Settings() if args.min_body_prob is None else Settings(min_body_prob=args.min_body_prob)
     shipped = pipeline_with_model(settings, MODEL_PATH)
@@ -152,6 +170,11 @@ def main(argv: Iterable[str] | None = None) -> None:
             f"{name:<22} {ours['pages']:>5} {ours['recall']:>9.4f} {ours['leak']:>6.4f} "
             f"{ours['titles']:>4}/{ours['title_pages']:<3} {rate:>7.0f} | "
             f"{theirs['recall']:>12.4f} {theirs['leak']:>5.4f}"
+        )
+    if args.langid.is_file():
+        count, share = langid_words_removed(args.langid)
+        print(
+            f"language eval set: {count} real web texts, {share:.2%} of their words removed by the model and templates"
         )
 
 

@@ -61,6 +61,16 @@ class Settings:
     max_removed_share: float = field(
         default=0.6, metadata={"help": "Flag a document whose rules removed more than this share of its characters."}
     )
+    templates: str = field(
+        default="on",
+        metadata={"help": "Site templates: lines recurring across many pages of one site are removed: on or off."},
+    )
+    template_min_docs: int = field(
+        default=4, metadata={"help": "A site template occurs in at least this many distinct documents of the site."}
+    )
+    template_min_share: float = field(
+        default=0.2, metadata={"help": "A site template occurs in at least this share of the site's documents."}
+    )
     model: str = field(
         default="on",
         metadata={"help": "The line model that removes page furniture no rule knows: on or off."},
@@ -91,6 +101,12 @@ class Settings:
             raise InputError(f"lang_chars must be at least 50, got {self.lang_chars}")
         if not 0.0 < self.rule_timeout <= 3600:
             raise InputError(f"rule_timeout must be in (0, 3600] seconds, got {self.rule_timeout}")
+        if self.templates not in ("on", "off"):
+            raise InputError(f"templates must be on or off, got {self.templates!r}")
+        if self.template_min_docs < 2:
+            raise InputError(f"template_min_docs must be at least 2, got {self.template_min_docs}")
+        if not 0.0 < self.template_min_share <= 1.0:
+            raise InputError(f"template_min_share must be in (0, 1], got {self.template_min_share}")
         if self.model not in ("on", "off"):
             raise InputError(f"model must be on or off, got {self.model!r}")
         if not 0.0 <= self.min_body_prob < 1.0:

@@ -1,7 +1,7 @@
 """The pipeline: per-document stages run by an executor, then corpus-level dedup, then writing.
 
-read -> normalize -> boilerplate (rules) -> model -> metadata -> (empty?) -> language -> signature
-     -> dedup (all signatures at once) -> write
+read -> normalize -> boilerplate (rules) -> templates (site, learned) -> model -> metadata
+     -> (empty?) -> language -> signature -> dedup (all signatures at once) -> write
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .metadata import extract_metadata
 from .normalize import normalize
 from .read import read_documents
 from .rules import Rules, load_rules
+from .templates import SiteTemplates
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def is_corpus_stage(stage: object) -> bool:
     return callable(getattr(stage, "fit", None)) and callable(getattr(stage, "bind", None))
 
 
-def default_stages(settings: Settings, rules: Rules) -> tuple[Stage, ...]:
+def default_stages(settings: Settings, rules: Rules) -> tuple[Stage | CorpusStage, ...]:
     """The per-document stages of a cleaning run, in order: the one place the pipeline is
     assembled. A new stage is a module with its step, and one line here."""
     s = settings
@@ -103,6 +104,7 @@ def default_stages(settings: Settings, rules: Rules) -> tuple[Stage, ...]:
             "boilerplate",
             partial(strip_boilerplate, rules=rules, timeout=s.rule_timeout, max_removed_share=s.max_removed_share),
         ),
+        *([SiteTemplates(s.template_min_docs, s.template_min_share)] if s.templates == "on" else []),
         *([LineModelStage(s.min_body_prob)] if s.model == "on" else []),
         DocumentStage("metadata", extract_metadata),
         DocumentStage("empty", drop_empty),
@@ -173,7 +175,11 @@ class Pipeline:
         models stay in the processor's caches, which is about a fifth faster."""
         for stage in self.steps:
             if is_corpus_stage(stage):
-                raise InputError(f"the corpus-level stage {stage.name} must be fitted before documents are cleaned")
+                # a stage that can work without a corpus (site templates: none known) says how
+                unfitted = getattr(stage, "unfitted", None)
+                if unfitted is None:
+                    raise InputError(f"the corpus-level stage {stage.name} must be fitted before documents are cleaned")
+                stage = unfitted()
             start = time.perf_counter()
             docs = stage.batch(docs)  # type: ignore[union-attr]
             if timings is not None:
@@ -290,7 +296,11 @@ def fit_corpus_stages(
         if not is_corpus_stage(stage):
             continue
         corpus_stage = cast(CorpusStage, stage)
-        prefix = replace(pipeline, stages=pipeline.steps[:position])
+        # a stage may learn from an earlier form of the documents (site templates: normalized
+        # text), which saves running the stages in between twice
+        after = getattr(corpus_stage, "fit_after", None)
+        names = [s.name for s in pipeline.steps[:position]]
+        prefix = replace(pipeline, stages=pipeline.steps[: names.index(after) + 1 if after in names else position])
         shards = _shards(_unique_ids(documents()), SHARD_SIZE)
         parts = list((executor or SerialExecutor()).map(partial(_fit_shard, prefix, corpus_stage), shards))
         states[corpus_stage.name] = corpus_stage.merge(parts)
@@ -387,6 +397,9 @@ def clean_documents(
     `run_clean` streams to disk instead."""
     pipeline = pipeline or Pipeline()
     seconds: dict[str, float] = {}
+    if pipeline.needs_fitting:  # corpus-level stages see every document first
+        docs = list(docs)
+        pipeline, _ = fit_corpus_stages(pipeline, lambda: docs, executor)
     cleaned = list(clean_stream(docs, pipeline, executor, progress, taken, seconds))
     start = time.perf_counter()
     dedup = Dedup(pipeline.settings, tuple(anchors))

@@ -448,7 +448,7 @@ def _check_places(raw: Path, out: Path) -> None:
 
 
 def _context(plan: _Plan, rules: Rules) -> dict[str, Any]:
-    """What the report says of where the run read and wrote, and what it reused."""
+    """What the report says of where the run read and wrote, what it reused and learned."""
     return {
         "raw": str(plan.raw),
         "raw_path": str(plan.raw.resolve()),
@@ -456,6 +456,8 @@ def _context(plan: _Plan, rules: Rules) -> dict[str, Any]:
         "rules": rules.folder,
         "rules_loaded": len(rules),
         "incremental": {"reused_files": len(plan.reused), "cleaned_files": len(plan.files) - len(plan.reused)},
+        # what the corpus-level stages learned: site templates, per site, each line and its count
+        "site_templates": plan.states.get("templates", {}),
     }
 
 

@@ -68,8 +68,12 @@ def clean_to_stream(
     """Clean ``docs`` and ``write`` each kept one as a JSON line, in input order; return counts.
     The reasons of documents that could not be read are added to ``errors``. A document written
     stays: of copies, the first one read is kept (``keep="first"``, whatever the settings say)."""
-    if pipeline.needs_fitting:
-        names = ", ".join(stage.name for stage in pipeline.steps if is_corpus_stage(stage))
+    # a stream cannot be seen whole first: stages that can run unfitted do (site templates: none
+    # known), the others are refused
+    names = ", ".join(
+        stage.name for stage in pipeline.steps if is_corpus_stage(stage) and getattr(stage, "unfitted", None) is None
+    )
+    if names:
         raise InputError(
             f"the corpus-level stage(s) {names} must see the whole corpus first, which a stream cannot give: "
             "clean into an output folder, or fit the pipeline (fit_corpus_stages) and pass the fitted one"

@@ -1,0 +1,158 @@
+"""Site templates learned from the corpus: lines that recur across many distinct pages of one
+site are its furniture (a menu, a slogan, a "Headline: ..." banner), whatever the rules know.
+
+A corpus-level stage (`CorpusStage`): `fit` counts, per site, in how many distinct documents
+each short line occurs (after folding case, digits and spacing); `merge` keeps the lines found
+in at least ``min_docs`` documents and in at least ``min_share`` of the site's documents; `bind`
+gives the per-document stage that removes them, audited as ``template:<site>``.
+
+A site is the host of the document's URL where known (HTML metadata, a JSONL ``url``), else the
+folder of its file under RAW. Copies of one article count once: documents are counted by the
+digest of their longest lines, so a republished article's paragraphs, repeated in every copy,
+are never taken for a template.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import regex
+import xxhash
+
+from .document import Document, Removal
+from .words import count_words
+
+log = logging.getLogger(__name__)
+
+#: Lines of more words than this are prose, never a template.
+MAX_WORDS = 40
+#: Longest lines whose digest identifies an article (copies share them).
+_COPY_LINES = 3
+_DIGITS = regex.compile(r"\d+")
+_SPACE = regex.compile(r"\s+")
+
+
+def fold(line: str) -> str:
+    """A line as templates compare it: case, digits and spacing folded.
+
+    >>> fold("  Posted on 12 March 2024 ")
+    'posted on 0 march 0'
+    """
+    return _SPACE.sub(" ", _DIGITS.sub("0", line.casefold())).strip()
+
+
+def site_of(doc: Document) -> str:
+    """Where a document comes from: its URL's host, else the folder of its file ("." at the top).
+
+    >>> site_of(Document("a", "", "news/a.txt")), site_of(Document("b", "", "b.jsonl", metadata={"url": "https://www.Example.org/x"}))
+    ('news', 'example.org')
+    """
+    url = doc.metadata.get("url")
+    if isinstance(url, str) and url:
+        host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").removeprefix("www.")
+        if host:
+            return host
+    return str(PurePosixPath(doc.source).parent)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def _copy_key(lines: list[str]) -> str:
+    longest = sorted(lines, key=lambda line: (-len(line), line))[:_COPY_LINES]
+    return xxhash.xxh64_hexdigest("\n".join(_SPACE.sub(" ", line.casefold()) for line in longest).encode())
+
+
+@dataclass(frozen=True)
+class SiteTemplates:
+    """The corpus-level stage that learns and removes site templates."""
+
+    min_docs: int = 4
+    min_share: float = 0.2
+    name: str = "templates"
+    #: learns from the normalized text: recurring lines are found as well before the rules ran,
+    #: and the fitting pass then runs no rules
+    fit_after: str = "normalize"
+
+    def fit(self, docs: list[Document]) -> dict[str, Any]:
+        """A shard's part: per site, its articles (copy digests) and, per short line, the
+        articles it occurs in."""
+        sites: dict[str, dict[str, Any]] = {}
+        for doc in docs:
+            if doc.dropped:
+                continue
+            lines = _lines(doc.text)
+            if not lines:
+                continue
+            site = sites.setdefault(site_of(doc), {"docs": set(), "lines": {}})
+            key = _copy_key(lines)
+            site["docs"].add(key)
+            for line in {fold(line) for line in lines if count_words(line) <= MAX_WORDS}:
+                site["lines"].setdefault(line, set()).add(key)
+        return {
+            name: {"docs": sorted(site["docs"]), "lines": {k: sorted(v) for k, v in site["lines"].items()}}
+            for name, site in sites.items()
+        }
+
+    def merge(self, parts: list[dict[str, Any]]) -> dict[str, list[str]]:
+        """The corpus's templates: per site, its template lines (sorted). Only the lines, not
+        their counts, so that a few more documents seldom change the state (which would rebuild
+        an incremental run's output)."""
+        docs: dict[str, set[str]] = {}
+        lines: dict[str, dict[str, set[str]]] = {}
+        for part in parts:
+            for name, site in part.items():
+                docs.setdefault(name, set()).update(site["docs"])
+                known = lines.setdefault(name, {})
+                for line, keys in site["lines"].items():
+                    known.setdefault(line, set()).update(keys)
+        state: dict[str, list[str]] = {}
+        for name in sorted(docs):
+            total = len(docs[name])
+            found = sorted(
+                line
+                for line, keys in lines[name].items()
+                if len(keys) >= self.min_docs and len(keys) >= self.min_share * total
+            )
+            if found:
+                state[name] = found
+                log.info("site %s: %d template line(s) over %d documents", name, len(found), total)
+        return state
+
+    def bind(self, state: dict[str, list[str]]) -> Any:
+        from .pipeline import DocumentStage
+
+        templates = {site: frozenset(lines) for site, lines in state.items()}
+        return DocumentStage(self.name, partial(strip_templates, templates=templates))
+
+    def unfitted(self) -> Any:
+        """The stage where no corpus was seen (one text, a stream): no templates known."""
+        return self.bind({})
+
+
+def strip_templates(doc: Document, templates: dict[str, frozenset[str]]) -> Document:
+    """Remove the lines of ``doc`` that are templates of its site, each audited as ``template:<site>``."""
+    site = site_of(doc)
+    known = templates.get(site)
+    if not known:
+        return doc
+    removals: list[Removal] = []
+    kept: list[str] = []
+    start = 0
+    for line in doc.text.split("\n"):
+        if line.strip() and fold(line) in known:
+            removals.append(Removal(f"template:{site}", start, start + len(line)))
+        elif line or (kept and kept[-1]):
+            kept.append(line)
+        start += len(line) + 1
+    if not removals:
+        return doc
+    while kept and not kept[-1]:
+        kept.pop()
+    return doc.with_(text="\n".join(kept), removals=doc.removals + tuple(removals))
