@@ -192,8 +192,12 @@ def main(argv: Iterable[str] | None = None) -> None:
         )
     if args.langid.is_file():
         count, share = langid_words_removed(args.langid)
+        print(f"language eval set: {count} real web texts, {share:.2%} of their words removed by model and templates")
+        shares = langid_pages_words_removed(args.langid)
+        most = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
         print(
-            f"language eval set: {count} real web texts, {share:.2%} of their words removed by the model and templates"
+            f"pages of its sentences or of its paragraphs (30 languages): {sum(shares.values()) / len(shares):.2%} "
+            "of the words removed on average; most: " + ", ".join(f"{key} {value:.2%}" for key, value in most)
         )
 
 
