@@ -532,6 +532,9 @@ class _Page:
         self.alive = [i for i, (a, b) in enumerate(self.spans) if b > a]
         self.find_title = find_title
         self.row_of: dict[int, int] = {}
+        #: the line the title model takes for the headline on the page as it came: kept from the
+        #: line model, so that the headline can be looked for again among the lines left
+        self.headline: int | None = None
         self.table: LineTable | None = None
         self.prob: dict[int, float] = {}
         self.removals: list[Removal] = []
@@ -545,7 +548,7 @@ class _Page:
     def drop(self, p: np.ndarray, threshold: float) -> bool:
         """Take out the lines scored under ``threshold`` (never the best one); whether any went."""
         best = int(np.argmax(p))
-        gone = {k for k, value in enumerate(p) if value < threshold and k != best}
+        gone = {k for k, value in enumerate(p) if value < threshold and k != best and self.alive[k] != self.headline}
         self.prob.update((self.alive[k], float(p[k])) for k in gone)
         self.alive = [i for k, i in enumerate(self.alive) if k not in gone]
         return bool(gone)
@@ -591,13 +594,20 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
         page.table = LineTable([page.text[slice(*page.spans[i])] for i in page.alive])
         page.row_of = {line: row for row, line in enumerate(page.alive)}
     titled = [page for page in working if page.find_title]
+    first_look = model.titles_of([page.rows(page.alive[: TITLE_WINDOW + 2]) for page in titled])
+    for page, line in zip(titled, first_look, strict=True):
+        page.headline = page.alive[line] if line is not None else None
     _rounds(working, model, threshold)
     found = model.titles_of([page.rows(page.alive[: TITLE_WINDOW + 2]) for page in titled])
-    retitled = [page for page, line in zip(titled, found, strict=True) if line is not None]
     for page, line in zip(titled, found, strict=True):
         if line is not None:
             page.take_title(line)
-    _rounds(retitled, model, threshold)  # without the headline the lines left may read differently
+    # without the headline the lines left may read differently; and a line kept for the headline
+    # that was not taken as one is the line model's again (cleaning the result again must agree)
+    again = [page for page, line in zip(titled, found, strict=True) if line is not None or page.headline is not None]
+    for page in again:
+        page.headline = None
+    _rounds(again, model, threshold)
     return [page.cut() for page in pages]
 
 
