@@ -166,18 +166,34 @@ class LineTable:
         furniture = furniture_words()
         for i, (line, ws) in enumerate(zip(lines, self.words, strict=True)):
             self.rows[i] = _own_features(line, ws, furniture)
+        # words that choose the stoplist, per line; the last choice and every line's density under it
+        self._telling = [[w for w in ws if len(w) > 1] for ws in self.words]
+        self._chosen_by: tuple[int, ...] | None = None
+        self._density = np.zeros(len(lines))
 
     def features(self, which: Iterable[int]) -> np.ndarray:
         which = list(which)
-        sample = itertools.islice((w for i in which for w in self.words[i] if len(w) > 1), STOPWORD_SAMPLE)
-        stop = stopwords_for(list(sample))
+        self._choose_stoplist(which)
         seen = Counter(self.keys[i] for i in which)
         rows = self.rows[which]
-        for row, i in zip(rows, which, strict=True):
-            ws = self.words[i]
-            row[_STOPWORDS] = sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0
-            row[_REPEATED] = seen[self.keys[i]] > 1
+        rows[:, _STOPWORDS] = self._density[which]
+        rows[:, _REPEATED] = [seen[self.keys[i]] > 1 for i in which]
         return rows
+
+    def _choose_stoplist(self, which: list[int]) -> None:
+        """The stoplist the first `STOPWORD_SAMPLE` words of ``which`` choose (the same lines choose
+        the same list: a round that removed none of them reuses it)."""
+        needed, prefix = STOPWORD_SAMPLE, 0
+        while prefix < len(which) and needed > 0:
+            needed -= len(self._telling[which[prefix]])
+            prefix += 1
+        key = tuple(which[:prefix])
+        if key == self._chosen_by:
+            return
+        sample = list(itertools.islice((w for i in key for w in self._telling[i]), STOPWORD_SAMPLE))
+        stop = stopwords_for(sample)
+        self._density = np.array([sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws in self.words])
+        self._chosen_by = key
 
 
 def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[float, ...]:
