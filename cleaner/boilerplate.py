@@ -17,7 +17,7 @@ import regex
 from .document import Document, Flag, Removal
 from .normalize import tidy_whitespace
 from .rules import LiteralIndex, Rule, Rules, fold
-from .words import count_words, count_words_per_line
+from .words import count_words, count_words_per_line, line_spans
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +90,6 @@ class _Matcher:
             return []
 
 
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for line in text.split("\n"):
-        spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
-
-
 def _capture(found: regex.Match[str] | None, captured: dict[str, str]) -> None:
     if found is not None:
         for key, value in found.groupdict().items():
@@ -121,7 +113,7 @@ def apply_rules(
     >>> apply_rules("A story.\\n\\n- Advertisement -\\n\\nThe end.", [rule]).text
     'A story.\\n\\nThe end.'
     """
-    spans = _line_spans(text)
+    spans = line_spans(text)
     lines = [text[a:b] for a, b in spans]
     owner: list[str | None] = [None] * len(lines)
     nonblank = [i for i, line in enumerate(lines) if line.strip()]

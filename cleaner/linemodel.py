@@ -29,7 +29,7 @@ import numpy as np
 import regex
 
 from .document import Document, Removal
-from .words import MONTHS
+from .words import MONTHS, line_spans
 from .words import words as split_words
 
 MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
@@ -435,15 +435,12 @@ class LineModel:
     trained_on: dict[str, Any]
 
     def body_probability(self, lines: Sequence[str]) -> np.ndarray:
-        """For each line, the probability that it is body text (not page furniture)."""
-        return self.body_probability_of(line_features(lines))
-
-    def body_probability_of(self, base: np.ndarray) -> np.ndarray:
-        """`body_probability` from the lines' `line_features`."""
-        return self.body_probabilities([base])[0] if len(base) else np.zeros(0)
+        """For each line of one text, the probability that it is body text (not page furniture)."""
+        return self.body_probabilities([line_features(lines)])[0] if lines else np.zeros(0)
 
     def body_probabilities(self, bases: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """`body_probability_of` for many pages, each tree ensemble called once for them all."""
+        """`body_probability` for many texts (``bases``: their lines' `LineTable` features), each
+        tree ensemble called once for them all."""
         if not bases:
             return []
         xs = [first_features(base) for base in bases]
@@ -453,7 +450,9 @@ class LineModel:
         return np.split(self.second.predict(second), cuts)
 
     def titles_of(self, bases: Sequence[np.ndarray]) -> list[int | None]:
-        """`title_of` for many pages, the title trees called once for them all."""
+        """For many texts (``bases``: the features of their first lines), the index of the headline
+        among them if one looks enough like it (a headline needs a line after it); the title trees
+        are called once for them all."""
         counts = [min(title_candidates(base[: TITLE_WINDOW + 2]), len(base[: TITLE_WINDOW + 2]) - 1) for base in bases]
         xs = [
             title_features(base[: TITLE_WINDOW + 2], count)
@@ -475,14 +474,6 @@ class LineModel:
             best = int(np.argmax(p))
             found.append(best if p[best] >= 0.5 else None)
         return found
-
-    def find_title(self, lines: Sequence[str]) -> int | None:
-        """The index of the headline among the first lines, if one looks enough like it."""
-        return self.title_of(line_features(lines))
-
-    def title_of(self, base: np.ndarray) -> int | None:
-        """`find_title` from the lines' `line_features`: a headline needs a line after it."""
-        return self.titles_of([base])[0]
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed numpy archive: the trees' arrays, and a JSON header
@@ -544,7 +535,7 @@ class _Page:
 
     def __init__(self, text: str, find_title: bool) -> None:
         self.text = text
-        self.spans = _line_spans(text)
+        self.spans = line_spans(text)
         self.alive = [i for i, (a, b) in enumerate(self.spans) if b > a]
         self.find_title = find_title
         self.row_of: dict[int, int] = {}
@@ -647,14 +638,6 @@ def model_removals(text: str, model: LineModel, threshold: float, find_title: bo
     probability. Texts of fewer than `MIN_LINES` lines are left alone.
     """
     return model_cuts([text], model, threshold, [find_title])[0]
-
-
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for line in text.split("\n"):
-        spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
 
 
 def _has_title(doc: Document) -> bool:

@@ -7,7 +7,7 @@ import regex
 from .document import Document, Removal
 from .linemodel import TITLE_WINDOW
 from .normalize import tidy_whitespace
-from .words import MONTHS, canonical_words
+from .words import MONTHS, canonical_words, line_spans
 from .words import words as line_words
 
 _DMY = regex.compile(r"^(\d{1,2})(?:er|º|\.)?\s+(?:de\s+)?(\p{L}+)\.?\s+(?:de\s+)?(\d{4})$")
@@ -72,7 +72,7 @@ def extract_title(doc: Document, guess: bool = True) -> Document:
     first line is the title when it stands alone as a paragraph, looks like a headline, and text
     follows.
     """
-    spans = _nonblank_spans(doc.text)
+    spans = [(a, b) for a, b in line_spans(doc.text) if b > a]
     lines = [doc.text[a:b] for a, b in spans]
     known = doc.metadata.get("title")
     title = None
@@ -91,15 +91,6 @@ def extract_title(doc: Document, guess: bool = True) -> Document:
     for k in reversed(found):
         doc = _without_title(doc, spans, k)
     return doc.with_metadata(title=title) if title is not None else doc
-
-
-def _nonblank_spans(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for line in text.split("\n"):
-        if line:
-            spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
 
 
 def _without_title(doc: Document, spans: list[tuple[int, int]], found: int, title: str | None = None) -> Document:

@@ -96,3 +96,16 @@ def canonical_words(text: str) -> list[str]:
     ['the', 'army', 's', 'attack']
     """
     return words(unicodedata.normalize("NFKC", text).casefold())
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of every line of ``text`` (blank ones too), without the line breaks.
+
+    >>> line_spans("ab\\n\\ncd")
+    [(0, 2), (3, 3), (4, 6)]
+    """
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
