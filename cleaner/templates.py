@@ -128,7 +128,9 @@ class SiteTemplates:
     def bind(self, state: dict[str, list[str]]) -> Any:
         from .pipeline import DocumentStage
 
-        templates = {site: frozenset(lines) for site, lines in state.items()}
+        templates = {
+            site: (frozenset(lines), max(line.count(" ") + 1 for line in lines)) for site, lines in state.items()
+        }
         return DocumentStage(self.name, partial(strip_templates, templates=templates))
 
     def unfitted(self) -> Any:
@@ -136,17 +138,20 @@ class SiteTemplates:
         return self.bind({})
 
 
-def strip_templates(doc: Document, templates: dict[str, frozenset[str]]) -> Document:
-    """Remove the lines of ``doc`` that are templates of its site, each audited as ``template:<site>``."""
+def strip_templates(doc: Document, templates: dict[str, tuple[frozenset[str], int]]) -> Document:
+    """Remove the lines of ``doc`` that are templates of its site, each audited as ``template:<site>``.
+    ``templates``: per site, its folded template lines and the most words one has (a longer line,
+    most of the body, is passed over without folding it: the text is normalized, one space
+    between words, so folding keeps its word count)."""
     site = site_of(doc)
-    known = templates.get(site)
+    known, most_words = templates.get(site, (frozenset(), 0))
     if not known:
         return doc
     removals: list[Removal] = []
     kept: list[str] = []
     start = 0
     for line in doc.text.split("\n"):
-        if line.strip() and fold(line) in known:
+        if line.strip() and line.count(" ") < most_words and fold(line) in known:
             removals.append(Removal(f"template:{site}", start, start + len(line)))
         elif line or (kept and kept[-1]):
             kept.append(line)
