@@ -631,7 +631,9 @@ def _rounds(working: list[_Page], model: LineModel, threshold: float) -> None:
 
 def model_removals(text: str, model: LineModel, threshold: float, find_title: bool = True) -> ModelCut:
     """Remove the lines of ``text`` the model scores under ``threshold``, again until none is
-    left; then (with ``find_title``) take out the headline among the first lines left.
+    left, and (with ``find_title``) take out the headline: the title model's pick on the text as
+    it came is kept from the line model, the headline is then chosen among the lines left, and
+    the line model judges the rest once more.
 
     The headline is ``title``; the lines above it, when none is prose, ``title:before``. Lines
     outside the kept block are ``model:edge``, lines inside it ``model:line``, each with its

@@ -63,13 +63,13 @@ def looks_like_title(line: str) -> bool:
     return True
 
 
-def extract_title(doc: Document, guess: bool = True) -> Document:
+def extract_title(doc: Document) -> Document:
     """The title stage: move the headline from the text into ``metadata.title``.
 
     A title already known (from HTML or a JSONL field, or found by the line model) is taken out
     of the text where the first lines repeat it (every time: a page often shows its headline
-    twice, and cleaning the result again must find none left). Otherwise, with ``guess``, the
-    first line is the title when it stands alone as a paragraph, looks like a headline, and text
+    twice, and cleaning the result again must find none left). Otherwise the first line is the
+    title when it stands alone as a paragraph, looks like a headline, and text
     follows.
     """
     spans = [(a, b) for a, b in line_spans(doc.text) if b > a]
@@ -78,7 +78,7 @@ def extract_title(doc: Document, guess: bool = True) -> Document:
     title = None
     if not (isinstance(known, str) and known.strip()):
         first, sep, rest = doc.text.partition("\n")
-        if not guess or not first or not sep or not rest.startswith("\n") or not rest.strip():
+        if not first or not sep or not rest.startswith("\n") or not rest.strip():
             return doc
         if not looks_like_title(first):
             return doc
@@ -93,12 +93,11 @@ def extract_title(doc: Document, guess: bool = True) -> Document:
     return doc.with_metadata(title=title) if title is not None else doc
 
 
-def _without_title(doc: Document, spans: list[tuple[int, int]], found: int, title: str | None = None) -> Document:
+def _without_title(doc: Document, spans: list[tuple[int, int]], found: int) -> Document:
     """The text without its headline (line ``found``; only that line, when others are above it)."""
     start, end = spans[found]
     text = doc.text[end:].strip() if not start else tidy_whitespace(doc.text[:start] + doc.text[end:])
-    metadata = doc.metadata if title is None else {**doc.metadata, "title": title}
-    return doc.with_(text=text, metadata=metadata, removals=(*doc.removals, Removal("title", start, end)))
+    return doc.with_(text=text, removals=(*doc.removals, Removal("title", start, end)))
 
 
 def tidy_metadata(doc: Document) -> Document:
@@ -113,7 +112,6 @@ def tidy_metadata(doc: Document) -> Document:
     return doc.with_metadata(**changes) if changes else doc
 
 
-def extract_metadata(doc: Document, guess_title: bool = True) -> Document:
-    """The metadata stage: title out of the body (guessed from the first line with
-    ``guess_title``), header values tidied."""
-    return tidy_metadata(extract_title(doc, guess_title))
+def extract_metadata(doc: Document) -> Document:
+    """The metadata stage: title out of the body, header values tidied."""
+    return tidy_metadata(extract_title(doc))
