@@ -63,6 +63,26 @@ def _sentences(raw: Path) -> list[str]:
     return found
 
 
+#: How a planted copy differs from its original, besides 1-5% of its words replaced.
+COPY_KINDS = ("edits", "dropped paragraphs", "truncated", "excerpt")
+
+
+def _copy(body: str, variant: str, rng: random.Random, vocab: list[str]) -> str:
+    """A republished copy of ``body``: one of `COPY_KINDS`, with 1-5% of its words replaced."""
+    paragraphs = body.split("\n\n")
+    if variant == "dropped paragraphs" and len(paragraphs) > 4:
+        for _ in range(max(1, len(paragraphs) // 6)):
+            paragraphs.pop(rng.randrange(1, len(paragraphs)))
+    elif variant == "truncated" and len(paragraphs) > 3:
+        paragraphs = paragraphs[: max(2, round(len(paragraphs) * rng.uniform(0.6, 0.85)))]
+    elif variant == "excerpt":  # one paragraph of the article (never the notice some carry)
+        paragraphs = [rng.choice([p for p in paragraphs if p != UNKNOWN_NOTICE])]
+    words = "\n\n".join(paragraphs).split(" ")
+    for _ in range(max(1, round(len(words) * rng.uniform(0.01, 0.05)))):
+        words[rng.randrange(len(words))] = rng.choice(vocab)
+    return " ".join(words)
+
+
 def generate(
     out: Path, docs: int, raw: Path, seed: int = 0, dup_share: float = 0.1, target_chars: int = 4000
 ) -> dict[str, int]:
@@ -80,18 +100,8 @@ def generate(
             short = rng.random() < 0.05
             if bodies and rng.random() < dup_share:
                 original_id, body = rng.choice(bodies)
-                paragraphs = body.split("\n\n")
-                variant = rng.choice(("edits", "dropped paragraphs", "truncated"))
-                if variant == "dropped paragraphs" and len(paragraphs) > 4:
-                    for _ in range(max(1, len(paragraphs) // 6)):
-                        paragraphs.pop(rng.randrange(1, len(paragraphs)))
-                elif variant == "truncated" and len(paragraphs) > 3:
-                    paragraphs = paragraphs[: max(2, round(len(paragraphs) * rng.uniform(0.6, 0.85)))]
-                body = "\n\n".join(paragraphs)
-                words = body.split(" ")
-                for _ in range(3):  # a few small edits in every copy
-                    words[rng.randrange(len(words))] = rng.choice(vocab)
-                body = " ".join(words)
+                variant = rng.choice(COPY_KINDS)
+                body = _copy(body, variant, rng, vocab)
                 pairs.append((original_id, doc_id, variant))
             else:
                 paragraphs, size = [], 0

@@ -5,7 +5,7 @@
 'The body.'
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from .check import CheckResult, Finding, check
 from .config import Settings

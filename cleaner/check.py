@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .dedup import Duplicate
 from .document import Document, Flag
 from .errors import InputError
 from .explain import run_settings
 from .index import INDEX, CorpusIndex
-from .pipeline import Pipeline, clean_documents, fit_corpus_stages
+from .pipeline import Pipeline, clean_documents, duplicate_kind, fit_corpus_stages
 from .read import read_documents
 from .rules import Rules
+from .write import StoredTexts
 
 #: Kinds of finding, in the order a report lists them.
 KINDS = ("error", "duplicate", "language", "empty", "removed-share", "rule-timeout")
@@ -107,7 +109,8 @@ def check(
             pipeline = pipeline.fitted(states)
         else:  # no corpus to learn from: the additions alone
             pipeline, _ = fit_corpus_stages(pipeline, lambda: (doc for doc, _ in additions))
-    result = clean_documents((doc for doc, _ in additions), pipeline, anchors=anchors)
+    texts = StoredTexts(against) if against is not None else None  # a proposed pair's corpus text
+    result = clean_documents((doc for doc, _ in additions), pipeline, anchors=anchors, anchor_texts=texts)
     findings = [f for doc in result.documents for f in _findings(doc, where.get(doc.id, doc.source), settings)]
     findings.sort(key=lambda f: (f.path, f.line or 0, KINDS.index(f.kind)))
     return CheckResult(len(result.documents), tuple(findings))
@@ -120,7 +123,8 @@ def _findings(doc: Document, path: str, settings: Settings) -> list[Finding]:
     if doc.status == "duplicate" and doc.duplicate_of:
         of = doc.duplicate_of
         named = f"{of.removeprefix(_PREFIX)} (another addition)" if of.startswith(_PREFIX) else f"{of} (in the corpus)"
-        kind = "exact duplicate" if doc.exact else f"near-duplicate (similarity {doc.similarity or 0:.2f})"
+        copy = Duplicate(doc.id, of, doc.similarity or 0.0, doc.exact, doc.containment, doc.containment is not None)
+        kind = duplicate_kind(copy)
         message = f"{kind} of {named}"
         found.append(Finding(path, line, show, "duplicate", message, of.removeprefix(_PREFIX), doc.similarity))
     elif doc.status in ("language", "empty", "error"):

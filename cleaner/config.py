@@ -23,15 +23,19 @@ class Settings:
     """
 
     threshold: float = field(
-        default=0.7,
-        metadata={"help": "Estimated Jaccard similarity of word 5-grams at which two documents are near-duplicates."},
+        default=0.8,
+        metadata={
+            "help": "Similarity at which two documents are near-duplicates: the share of their words that lie "
+            "in word n-grams both have, measured on the two texts."
+        },
     )
     num_perm: int = field(default=128, metadata={"help": "MinHash permutations: more is more precise and slower."})
     ngram: int = field(default=5, metadata={"help": "Words per shingle."})
     containment: float = field(
         default=0.8,
         metadata={
-            "help": "A text at least this much inside another (a truncated copy) is its duplicate; 1 turns it off."
+            "help": "A text with at least this share of its words inside another (a truncated copy, an excerpt) "
+            "is its duplicate; 1 turns it off."
         },
     )
     keep: str = field(

@@ -17,7 +17,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .dedup import Candidate, Duplicate, candidate_threshold, lsh_bands, resolve_duplicates
+from .config import Settings
+from .dedup import (
+    MAX_SAMPLE_GROUP,
+    Candidate,
+    Duplicate,
+    TextsOf,
+    Verifier,
+    candidate_threshold,
+    lsh_bands,
+    resolve_duplicates,
+    sample_array,
+)
 
 CHUNK = 20_000
 
@@ -64,24 +75,44 @@ def _pairs(bucket: tuple[Any, list[str]]) -> list[tuple[str, str]]:
     return list(itertools.combinations(sorted(bucket[1]), 2))
 
 
-def dask_duplicates(
-    chunks: list[Path], threshold: float, num_perm: int, containment: float, keep: str = "longest"
-) -> list[Duplicate]:
-    """`near_duplicate_clusters` over candidates in ``chunks``, grouped on the current Dask client."""
+def _sample_items(candidates: Iterable[Candidate]) -> list[tuple[int, tuple[str, int]]]:
+    items: list[tuple[int, tuple[str, int]]] = []
+    for c in candidates:
+        values = sample_array(c.sample)
+        items.extend((int(v), (c.id, len(values))) for v in values)
+    return items
+
+
+def _sample_pairs(bucket: tuple[Any, list[tuple[str, int]]]) -> list[tuple[str, str, int, int]]:
+    members = sorted(bucket[1])
+    if len(members) > MAX_SAMPLE_GROUP:  # a common phrase (as `sample_pairs` passes over)
+        return []
+    return [(a, b, na, nb) for (a, na), (b, nb) in itertools.combinations(members, 2)]
+
+
+def dask_duplicates(chunks: list[Path], settings: Settings, texts: TextsOf | None = None) -> list[Duplicate]:
+    """`near_duplicate_clusters` over candidates in ``chunks``, grouped on the current Dask client;
+    the proposed pairs are verified on the driver, reading the ``texts``."""
     import dask.bag as db
 
     if not chunks:
         return []
+    s = settings
     bag = db.from_sequence([str(p) for p in chunks], npartitions=len(chunks)).map(_load).flatten()
     by_digest = bag.map(lambda c: (c.digest, c.id)).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
     exact = [sorted(ids) for _, ids in by_digest.filter(lambda kv: len(kv[1]) > 1).compute()]
     not_first = {i for group in exact for i in group[1:]}
-    bands, rows = lsh_bands(candidate_threshold(threshold, containment), num_perm)
+    bands, rows = lsh_bands(candidate_threshold(s.threshold, s.containment), s.num_perm)
     unique = bag.filter(lambda c: c.id not in not_first)
     buckets = unique.map_partitions(_band_items, bands, rows).foldby(
         operator.itemgetter(0), _collect, [], operator.add, []
     )
-    pairs = sorted(set(buckets.filter(lambda kv: len(kv[1]) > 1).map(_pairs).flatten().compute()))
+    pairs = set(buckets.filter(lambda kv: len(kv[1]) > 1).map(_pairs).flatten().compute())
+    if s.containment < 1.0:  # excerpts, from the shingle samples (as `sample_pairs` finds them)
+        shared = unique.map_partitions(_sample_items).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
+        counted = shared.filter(lambda kv: len(kv[1]) > 1).map(_sample_pairs).flatten().frequencies().compute()
+        pairs |= {(a, b) for (a, b, na, nb), count in counted if 2 * count >= min(na, nb)}
     needed = {i for pair in pairs for i in pair} | {i for group in exact for i in group}
     by_id = {c.id: c for c in bag.filter(lambda c: c.id in needed).compute()}
-    return resolve_duplicates(exact, pairs, by_id, threshold, containment, keep)
+    verifier = Verifier(texts, s.ngram)
+    return resolve_duplicates(exact, sorted(pairs), by_id, s.threshold, s.containment, s.keep, verifier)

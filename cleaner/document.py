@@ -122,8 +122,14 @@ class Document:
     signature: bytes | None = None
     #: distinct word shingles of the text (the signature's set size)
     shingles: int = 0
+    #: the signature's shingle sample (see `dedup.shingle_sample`), from which excerpts are found
+    sample: bytes = b""
+    #: its shingles' 64-bit hashes in text order, as dedup verifies a pair (`dedup.Profile`)
+    profile: bytes = b""
     duplicate_of: str | None = None
     similarity: float | None = None
+    #: of a duplicate: the share of the shorter text's words inside the other
+    containment: float | None = None
     #: a duplicate with the same cleaned text as the one kept (else a near-duplicate)
     exact: bool = False
 

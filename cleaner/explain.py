@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .dedup import exact_similarity
+from .dedup import Profile, jaccard, overlap, signature_text
 from .document import Document
 from .errors import CleanerError, InputError
 from .index import INDEX, CorpusIndex
@@ -35,7 +35,8 @@ class Explanation:
     text: str  # the normalized text, before any removal
     spans: tuple[Span, ...]
     metadata: dict[str, Any]
-    #: for a duplicate: ``{"of", "estimated", "exact"}`` similarities to the copy that was kept
+    #: for a duplicate: ``{"of", "similarity", "containment", "jaccard"}``, measured again on the
+    #: two texts cleaned anew (the manifest's figures where the kept copy cannot be read)
     duplicate: dict[str, Any] | None = None
 
     @property
@@ -119,11 +120,18 @@ def explain(
     spans, final = _spans(pipeline, normalized)
     duplicate = None
     if row.get("duplicate_of"):
-        duplicate = {"of": row["duplicate_of"], "estimated": row.get("similarity"), "exact": None}
+        duplicate = {
+            "of": row["duplicate_of"],
+            "similarity": row.get("similarity"),
+            "containment": row.get("containment"),
+            "jaccard": None,
+        }
         original = _read_document(manifest_row(out, row["duplicate_of"]), raw)
         if original is not None and original.status != "error":
-            texts = pipeline.clean(doc).text, pipeline.clean(original).text
-            duplicate["exact"] = round(exact_similarity(*texts, settings.ngram), 4)
+            a, b = (Profile.of(signature_text(pipeline.clean(d)), settings.ngram) for d in (doc, original))
+            measured = overlap(a, b, settings.ngram)
+            duplicate |= {"similarity": measured.similarity, "containment": measured.containment}
+            duplicate["jaccard"] = jaccard(a, b)
     return Explanation(row, normalized.text, tuple(sorted(spans, key=lambda s: s.start)), final.metadata, duplicate)
 
 
@@ -179,10 +187,12 @@ def render(explanation: Explanation, color: bool) -> Any:
     out.append("  ".join(facts) + "\n")
     dup = explanation.duplicate
     if dup:
-        exact = "unknown" if dup["exact"] is None else f"{dup['exact']:.2f}"
-        estimated = "1.00" if dup["estimated"] is None else f"{dup['estimated']:.2f}"
+        figures = [f"{name} {dup[name]:.2f}" for name in ("similarity", "containment") if dup[name] is not None]
+        if dup["jaccard"] is not None:
+            figures.append(f"Jaccard {dup['jaccard']:.2f}")
         out.append(
-            f"duplicate of {dup['of']}: estimated similarity {estimated}, exact {exact} (Jaccard of word shingles)\n"
+            f"duplicate of {dup['of']}: {', '.join(figures) or 'exact copy'} "
+            "(shares of the words in word n-grams both texts have: of both, of the shorter; Jaccard of the n-grams)\n"
         )
     for foreign in row.get("foreign") or []:
         out.append(f"paragraph in {foreign['lang']} (p={foreign['prob']:.2f}), {foreign['chars']} characters\n")

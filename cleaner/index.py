@@ -29,7 +29,7 @@ from .rules import Rules
 log = logging.getLogger(__name__)
 
 INDEX = "index.sqlite"
-SCHEMA_VERSION = 2  # 2: shingle hashes combine word hashes (signatures differ from 1)
+SCHEMA_VERSION = 3  # 2: shingle hashes combine word hashes (signatures differ from 1); 3: shingle samples
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (source TEXT PRIMARY KEY, digest TEXT NOT NULL);
@@ -41,7 +41,8 @@ CREATE TABLE documents (
     digest TEXT,
     signature BLOB,
     chars INTEGER NOT NULL,
-    shingles INTEGER NOT NULL
+    shingles INTEGER NOT NULL,
+    sample BLOB NOT NULL
 );
 CREATE INDEX documents_source ON documents (source);
 """
@@ -59,9 +60,11 @@ class IndexedDocument:
     signature: bytes | None
     chars: int
     shingles: int
+    sample: bytes = b""
 
     def candidate(self, order: int = 0) -> Candidate:
-        return Candidate(self.id, self.chars, self.digest or "", self.signature or b"", self.shingles, order, True)
+        signature = self.signature or b""
+        return Candidate(self.id, self.chars, self.digest or "", signature, self.shingles, order, True, self.sample)
 
 
 def file_digest(path: Path) -> str:
@@ -113,12 +116,13 @@ class IndexSink:
     def add(self, entry: Any) -> None:
         d = entry.indexed
         if d is not None:
-            self._rows.append((d.id, d.source, d.status, d.duplicate_of, d.digest, d.signature, d.chars, d.shingles))
+            row = (d.id, d.source, d.status, d.duplicate_of, d.digest, d.signature, d.chars, d.shingles, d.sample)
+            self._rows.append(row)
             if len(self._rows) >= self._batch:
                 self._flush()
 
     def _flush(self) -> None:
-        self._db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+        self._db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
         self._rows = []
 
     def close(self) -> None:
@@ -144,6 +148,8 @@ def _damage(files: dict[Any, Any], documents: dict[Any, IndexedDocument]) -> str
             and isinstance(doc.shingles, int)
             and (doc.signature is None or isinstance(doc.signature, bytes))
             and (doc.digest is None or isinstance(doc.digest, str))
+            and isinstance(doc.sample, bytes)
+            and len(doc.sample) % 4 == 0
         ):
             return f"the row of {doc.id!r} is not well-formed"
         if doc.status == "kept":
@@ -175,7 +181,7 @@ class CorpusIndex:
                 meta = dict(db.execute("SELECT key, value FROM meta"))
                 files = dict(db.execute("SELECT source, digest FROM files"))
                 rows = db.execute(
-                    "SELECT id, source, status, duplicate_of, digest, signature, chars, shingles FROM documents"
+                    "SELECT id, source, status, duplicate_of, digest, signature, chars, shingles, sample FROM documents"
                 )
                 documents = {row[0]: IndexedDocument(*row) for row in rows}
         except sqlite3.Error:

@@ -19,7 +19,7 @@ import regex
 
 from .boilerplate import strip_boilerplate
 from .config import Settings
-from .dedup import Candidate, Duplicate, fingerprint, near_duplicate_clusters
+from .dedup import Candidate, Duplicate, Profile, TextsOf, fingerprint, near_duplicate_clusters
 from .document import Document
 from .errors import InputError
 from .executor import Executor, SerialExecutor
@@ -322,12 +322,21 @@ def candidate(doc: Document, order: int) -> Candidate | None:
     """What dedup needs of a cleaned document, if it is still in the running."""
     if doc.status != "kept" or doc.signature is None:
         return None
-    return Candidate(doc.id, len(doc.text), doc.digest or "", doc.signature, doc.shingles, order)
+    return Candidate(doc.id, len(doc.text), doc.digest or "", doc.signature, doc.shingles, order, sample=doc.sample)
 
 
 def duplicate_reason(dup: Duplicate) -> str:
-    kind = "exact duplicate" if dup.exact else f"near-duplicate (similarity {dup.similarity:.2f})"
-    return f"{kind} of {dup.of}"
+    return f"{duplicate_kind(dup)} of {dup.of}"
+
+
+def duplicate_kind(dup: Duplicate) -> str:
+    """What kind of copy a duplicate is, with its figures: ``near-duplicate (similarity 0.93)``."""
+    if dup.exact:
+        return "exact duplicate"
+    detail = f"{'similarity' if dup.measured else 'estimated similarity'} {dup.similarity:.2f}"
+    if dup.containment is not None and dup.containment > dup.similarity:
+        detail += f", {dup.containment:.0%} of the shorter inside"
+    return f"near-duplicate ({detail})"
 
 
 def duplicate_fields(dup: Duplicate) -> dict[str, Any]:
@@ -337,6 +346,7 @@ def duplicate_fields(dup: Duplicate) -> dict[str, Any]:
         "reason": duplicate_reason(dup),
         "duplicate_of": dup.of,
         "similarity": dup.similarity,
+        "containment": dup.containment,
     }
 
 
@@ -344,35 +354,51 @@ def mark_duplicate(doc: Document, dup: Duplicate) -> Document:
     """``doc`` dropped as a copy of ``dup.of``."""
     fields = duplicate_fields(dup)
     return doc.drop(fields["status"], fields["reason"]).with_(
-        duplicate_of=dup.of, similarity=dup.similarity, exact=dup.exact
+        duplicate_of=dup.of, similarity=dup.similarity, exact=dup.exact, containment=dup.containment
     )
 
 
 @dataclass(frozen=True)
 class Dedup:
     """Near-duplicate removal as a corpus-level part (`CorpusStage`): `fit` gives a shard's
-    dedup candidates (never texts), `merge` decides over all of them in reading order, with
-    ``anchors`` (documents already in a corpus, which stay) first, and `bind` marks the copies.
+    dedup candidates with the profiles of their texts (what verification compares), `merge`
+    decides over all of them in reading order, with ``anchors`` (documents already in a corpus,
+    which stay, their texts read from ``texts``) first, and `bind` marks the copies.
 
     It is the last part of every run, fitted from what the per-document pass leaves, so no
-    second pass is made: `clean_documents` merges and binds at once; `run_clean` merges the
-    candidates it gathered and marks the copies as it writes (on Dask the cluster makes the same
-    decisions from candidates it groups itself); a stream decides online, the first copy staying.
-    Its state, the duplicates, is saved as the manifest's ``duplicate`` rows.
+    second pass is made: `clean_documents` merges and binds at once; `run_clean` gathers the
+    candidates alone, `decide`s with the texts read from its spill, and marks the copies as it
+    writes (on Dask the cluster proposes the same pairs from candidates it groups itself); a
+    stream decides online, the first copy staying. Its state, the duplicates, is saved as the
+    manifest's ``duplicate`` rows.
     """
 
     settings: Settings
     anchors: tuple[Candidate, ...] = ()
+    #: where the proposed pairs' texts are read for verification
+    texts: TextsOf | None = None
     name: str = "dedup"
 
-    def fit(self, docs: list[Document]) -> list[Candidate]:
-        return [found for doc in docs if (found := candidate(doc, 0)) is not None]
+    def fit(self, docs: list[Document]) -> list[tuple[Candidate, bytes]]:
+        return [(found, doc.profile) for doc in docs if (found := candidate(doc, 0)) is not None]
 
-    def merge(self, parts: list[list[Candidate]]) -> dict[str, Duplicate]:
-        gathered = itertools.chain(self.anchors, itertools.chain.from_iterable(parts))
-        ordered = [replace(c, order=order) for order, c in enumerate(gathered)]
+    def merge(self, parts: list[list[tuple[Candidate, bytes]]]) -> dict[str, Duplicate]:
+        fitted = list(itertools.chain.from_iterable(parts))
+        profiles = {found.id: profile for found, profile in fitted}
+
+        def texts(doc_id: str) -> str | Profile | None:
+            if doc_id in profiles:
+                return Profile.from_bytes(profiles[doc_id])
+            return self.texts(doc_id) if self.texts else None
+
+        return self.decide([found for found, _ in fitted], texts)
+
+    def decide(self, candidates: Iterable[Candidate], texts: TextsOf | None) -> dict[str, Duplicate]:
+        """The duplicates among the ``anchors`` then ``candidates``, in reading order, verified on ``texts``."""
+        gathered = itertools.chain(self.anchors, candidates)
+        ordered = [c if c.order == order else replace(c, order=order) for order, c in enumerate(gathered)]
         s = self.settings
-        found = near_duplicate_clusters(ordered, s.threshold, s.num_perm, s.containment, s.keep)
+        found = near_duplicate_clusters(ordered, s.threshold, s.num_perm, s.containment, s.keep, texts, s.ngram)
         return {dup.id: dup for dup in found}
 
     def bind(self, state: dict[str, Duplicate]) -> Stage:
@@ -391,9 +417,11 @@ def clean_documents(
     progress: Callable[[int], None] | None = None,
     anchors: Sequence[Candidate] = (),
     taken: Mapping[str, str] | None = None,
+    anchor_texts: TextsOf | None = None,
 ) -> CorpusResult:
     """Clean documents in memory: stages, then dedup across all of them (and ``anchors``,
-    documents already in a corpus, which stay kept). For corpora larger than memory,
+    documents already in a corpus, which stay kept; ``anchor_texts`` reads their texts, without
+    which their pairs are decided on the signatures' estimate). For corpora larger than memory,
     `run_clean` streams to disk instead."""
     pipeline = pipeline or Pipeline()
     seconds: dict[str, float] = {}
@@ -402,7 +430,7 @@ def clean_documents(
         pipeline, _ = fit_corpus_stages(pipeline, lambda: docs, executor)
     cleaned = list(clean_stream(docs, pipeline, executor, progress, taken, seconds))
     start = time.perf_counter()
-    dedup = Dedup(pipeline.settings, tuple(anchors))
+    dedup = Dedup(pipeline.settings, tuple(anchors), anchor_texts)
     duplicates = dedup.merge([dedup.fit(cleaned)])
     documents = dedup.bind(duplicates).batch(sorted(cleaned, key=lambda d: d.id))
     seconds["dedup"] = time.perf_counter() - start

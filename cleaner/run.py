@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .config import Settings
-from .dedup import Candidate, Duplicate
+from .dedup import Candidate, Duplicate, Profile, TextsOf
 from .distributed import CandidateChunks, dask_duplicates
 from .document import STATUSES, Document
 from .errors import InputError, OutputError
@@ -38,6 +38,7 @@ from .write import (
     Entry,
     ParquetSink,
     Sink,
+    StoredTexts,
     TxtSink,
     check_paths,
     corpus_formats,
@@ -210,28 +211,44 @@ class _Spill:
 
     def __init__(self, folder: Path) -> None:
         self._handle = tempfile.TemporaryFile(dir=folder, prefix=".cleaner-spill-")  # noqa: SIM115 (closed in run_clean)
-        self._where: dict[str, tuple[int, int]] = {}
+        self._where: dict[str, tuple[int, int, int]] = {}  # offset, entry size, profile size
 
     def add(self, doc: Document) -> None:
         record = corpus_record(doc) if doc.status == "kept" else None
         fingerprint = None
         if doc.signature is not None:
-            fingerprint = [doc.digest, base64.b64encode(doc.signature).decode(), len(doc.text), doc.shingles]
+            signature, sample = (base64.b64encode(b).decode() for b in (doc.signature, doc.sample))
+            fingerprint = [doc.digest, signature, len(doc.text), doc.shingles, sample]
         # pickle, not JSON: this file is the run's own scratch space, and pickling is ten times faster
-        entry = pickle.dumps({"row": manifest_record(doc), "record": record, "fingerprint": fingerprint}, protocol=5)
+        entry = {"row": manifest_record(doc), "record": record, "fingerprint": fingerprint}
+        data = pickle.dumps(entry, protocol=5)
+        profile = doc.profile if doc.status == "kept" else b""  # after the entry: read alone by dedup
         if doc.id in self._where:
             raise ValueError(f"two documents with the id {doc.id!r} reached the spill")  # a bug: ids are made unique
         try:
-            self._where[doc.id] = (self._handle.tell(), len(entry))
-            self._handle.write(entry)
+            self._where[doc.id] = (self._handle.tell(), len(data), len(profile))
+            self._handle.write(data)
+            self._handle.write(profile)
         except OSError as exc:
             raise OutputError(f"cannot write the run's scratch file: {exc.strerror or exc}") from exc
 
     def ids(self) -> Iterable[str]:
         return self._where.keys()
 
+    def profile(self, doc_id: str) -> Profile | None:
+        """A kept document's shingles as dedup verifies a pair (`Profile`), or None when it has none."""
+        if doc_id not in self._where:
+            return None
+        offset, size, profile = self._where[doc_id]
+        if not profile:
+            return None
+        self._handle.seek(offset + size)
+        data = self._handle.read(profile)
+        self._handle.seek(0, 2)  # back to the end for the next add
+        return Profile.from_bytes(data)
+
     def get(self, doc_id: str) -> dict[str, Any]:
-        offset, size = self._where[doc_id]
+        offset, size, _ = self._where[doc_id]
         self._handle.seek(offset)
         entry = pickle.loads(self._handle.read(size))
         self._handle.seek(0, 2)  # back to the end for the next add
@@ -311,14 +328,14 @@ class _Candidates:
         else:
             self.items.append(found)
 
-    def duplicates(self, settings: Settings) -> dict[str, Duplicate]:
-        """Phase 3: the corpus-level step over every candidate at once."""
-        s = settings
+    def duplicates(self, settings: Settings, texts: TextsOf) -> dict[str, Duplicate]:
+        """Phase 3: the corpus-level step over every candidate at once; proposed pairs are
+        verified on the ``texts``."""
         if self.chunks is not None:
             self.chunks.flush()
-            found = dask_duplicates(self.chunks.paths, s.threshold, s.num_perm, s.containment, s.keep)
+            found = dask_duplicates(self.chunks.paths, settings, texts)
             return {d.id: d for d in found}
-        return Dedup(settings).merge([self.items])  # anchors lead the items, in reading order
+        return Dedup(settings).decide(self.items, texts)  # anchors lead the items, in reading order
 
 
 def _clean(
@@ -377,10 +394,18 @@ def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> It
 
 
 def _indexed(row: dict[str, Any], fingerprint: list[Any] | None) -> IndexedDocument:
-    digest, signature, chars, shingles = fingerprint or (None, None, 0, 0)
+    digest, signature, chars, shingles, sample = fingerprint or (None, None, 0, 0, "")
     signature_bytes = base64.b64decode(signature) if signature else None
     return IndexedDocument(
-        row["id"], row["source"], row["status"], row["duplicate_of"], digest, signature_bytes, chars, shingles
+        row["id"],
+        row["source"],
+        row["status"],
+        row["duplicate_of"],
+        digest,
+        signature_bytes,
+        chars,
+        shingles,
+        base64.b64decode(sample),
     )
 
 
@@ -415,6 +440,19 @@ def _executor(
         executor.open()  # one connection (or local cluster) for the whole run
         cleanup.append(executor.close)
     return executor
+
+
+def _texts(plan: _Plan, spill: _Spill) -> TextsOf:
+    """Where verification reads a text: the spill for the documents of this run (the profile the
+    signature stage made of it), the previous output for those it reuses."""
+    stored = StoredTexts(plan.previous.corpus.parent) if plan.previous else None
+
+    def text(doc_id: str) -> str | Profile | None:
+        if doc_id in plan.old_rows:
+            return stored(doc_id) if stored else None
+        return spill.profile(doc_id)
+
+    return text
 
 
 def _spill(folder: Path, out: Path) -> _Spill:
@@ -509,7 +547,7 @@ def run_clean(
         candidates = _Candidates(executor, folder, out, cleanup)
         _clean(plan, pipeline, executor, progress, spill, candidates, seconds)
         dedup_started = time.perf_counter()
-        duplicates = candidates.duplicates(settings)
+        duplicates = candidates.duplicates(settings, _texts(plan, spill))
         seconds["dedup"] = time.perf_counter() - dedup_started
         seconds["total"] = time.perf_counter() - started  # writing not included
         context = _context(plan, rules)

@@ -60,6 +60,7 @@ def manifest_record(doc: Document) -> dict[str, Any]:
         "reason": doc.reason,
         "duplicate_of": doc.duplicate_of,
         "similarity": doc.similarity,
+        "containment": doc.containment,
         "lang": doc.metadata.get("lang"),
         "lang_prob": doc.metadata.get("lang_prob"),
         "lang_share": doc.metadata.get("lang_share"),
@@ -463,3 +464,50 @@ def txt_name(doc_id: str) -> str:
     if len(path.encode()) > _MAX_PATH_BYTES:
         path = f"{names[-1][:100]}~{xxhash.xxh3_128_hexdigest(doc_id.encode('utf-8', 'replace'))}"
     return path + ".txt"
+
+
+class StoredTexts:
+    """The texts of a finished output's kept documents, as dedup compares them (`signature_text`:
+    the corpus text without its foreign paragraphs, which the manifest lists), read by id.
+
+    The first request reads where each record and row starts (one pass over both files, keeping
+    offsets only); each text is then read when asked for. A document that is not there gives None.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self._files = (out / CORPUS, out / MANIFEST)
+        self._offsets: tuple[dict[str, int], dict[str, int]] | None = None
+
+    def __call__(self, doc_id: str) -> str | None:
+        from .dedup import signature_text
+
+        try:
+            if self._offsets is None:
+                self._offsets = (_line_offsets(self._files[0]), _line_offsets(self._files[1]))
+            where = [offsets.get(doc_id) for offsets in self._offsets]
+            if where[0] is None:
+                return None
+            record = _line_at(self._files[0], where[0])
+            row = _line_at(self._files[1], where[1]) if where[1] is not None else {}
+        except (OSError, ValueError) as exc:
+            log.warning(
+                "cannot read %s from %s (%s): its pairs are decided on the estimate", doc_id, self._files[0], exc
+            )
+            return None
+        foreign = tuple(row.get("foreign") or ())
+        return signature_text(Document(doc_id, str(record.get("text", "")), "", foreign=foreign))
+
+
+def _line_offsets(path: Path) -> dict[str, int]:
+    offsets, position = {}, 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            offsets[json.loads(line)["id"]] = position
+            position += len(line)
+    return offsets
+
+
+def _line_at(path: Path, offset: int) -> dict[str, Any]:
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        return dict(json.loads(handle.readline()))

@@ -23,3 +23,12 @@ def test_bench_runs_and_finds_the_generated_duplicates(tmp_path):
     assert "peak memory:" in proc.stdout and "rules:" in proc.stdout
     assert "dedup vs generated pairs: precision 1.000, recall 1.000" in proc.stdout
     assert (tmp_path / "b" / "clean" / "manifest.jsonl").exists()
+
+
+def test_dedup_bench_compares_with_datasketch_and_measures_the_minimum_length():
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.dedup", "--docs", "300"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "planted copies" in proc.stdout and "datasketch MinHashLSH" in proc.stdout
+    assert "(the default)" in proc.stdout  # the language eval set's pairs per minimum length

@@ -108,3 +108,12 @@ def test_without_a_corpus_index_check_says_so(tmp_path, additions):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["check", str(additions), "--against", str(tmp_path / "empty")])
     assert result.exit_code == 2 and "no usable corpus index" in result.stderr
+
+
+def test_an_excerpt_of_a_corpus_article_is_measured_on_the_corpus_text(corpus, seed_texts, tmp_path):
+    body = seed_texts["004_95f5e35d27d01612"].split("In-depth Report: [SYRIA](#)")[1].split("If you're able")[0]
+    (tmp_path / "excerpt.txt").write_text(max(body.split("\n\n"), key=len) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(tmp_path / "excerpt.txt"), "--against", str(corpus)])
+    assert result.exit_code == 1, result.output
+    (line,) = [x for x in result.stdout.splitlines() if "excerpt.txt" in x]
+    assert "of the shorter inside" in line and "of 004_95f5e35d27d01612 (in the corpus)" in line

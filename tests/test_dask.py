@@ -115,41 +115,42 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
 
 
 def test_distributed_grouping_decides_as_the_local_one(tmp_path, monkeypatch):
-    """Band grouping and exact groups on the cluster, a few pairs verified on the driver: the
-    same duplicates as `near_duplicate_clusters`, anchors and all."""
-    import numpy as np
+    """Band and sample grouping and exact groups on the cluster, the pairs verified on the driver
+    from the texts: the same duplicates as `near_duplicate_clusters`, anchors and all."""
+    import dataclasses
+    import random
+
     from distributed import Client, LocalCluster
 
     from cleaner import distributed as dist
-    from cleaner.dedup import Candidate, near_duplicate_clusters
+    from cleaner.config import Settings
+    from cleaner.dedup import fingerprint, near_duplicate_clusters
+    from cleaner.document import Document
+    from cleaner.pipeline import candidate
 
     monkeypatch.setattr(dist, "CHUNK", 400)  # several chunks, several partitions
-    rng = np.random.default_rng(0)
-    n = 2000
-    sigs = rng.integers(0, 2**32, size=(n, 128), dtype=np.uint32)
-    for k in range(200):  # near copies: 15% of slots changed
-        copy = sigs[k].copy()
-        changed = rng.random(128) < 0.15
-        copy[changed] = rng.integers(0, 2**32, size=int(changed.sum()), dtype=np.uint32)
-        sigs[n - 1 - k] = copy
-    candidates = [
-        Candidate(
-            f"d{i:05d}",
-            4000 + i % 7,
-            f"h{i if i % 97 else 0}",
-            sigs[i].astype("<u4").tobytes(),
-            600,
-            i,
-            anchored=i % 500 == 3,
-        )
-        for i in range(n)
-    ]
-    local = near_duplicate_clusters(candidates, 0.7, 128, 0.8)
+    rng = random.Random(0)
+    vocab = [f"w{i}" for i in range(3000)]
+    texts = {f"d{i:05d}": " ".join(rng.choice(vocab) for _ in range(300)) for i in range(1600)}
+    for k in range(200):  # edited copies, excerpts and exact copies of the first 200
+        words = texts[f"d{k:05d}"].split()
+        if k % 3 == 0:
+            words = words[100:160]
+        for _ in range(k % 4):
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+        texts[f"d{1999 - k:05d}"] = " ".join(words)
+    candidates = []
+    for order, (doc_id, text) in enumerate(sorted(texts.items())):
+        found = candidate(fingerprint(Document(doc_id, text, "t")), order)
+        candidates.append(dataclasses.replace(found, anchored=order % 500 == 3))
+    settings = Settings()
+    local = near_duplicate_clusters(candidates, 0.7, 128, 0.8, texts=texts.get)
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
         chunks = dist.CandidateChunks(tmp_path)
         for c in candidates:
             chunks.add(c)
         chunks.flush()
         assert len(chunks.paths) == 5
-        assert dist.dask_duplicates(chunks.paths, 0.7, 128, 0.8) == local
-    assert len(local) > 200
+        assert dist.dask_duplicates(chunks.paths, settings, texts.get) == local
+    assert len(local) >= 195 and all(d.containment is not None for d in local)
+    assert sum(d.similarity < 0.7 for d in local) >= 50  # excerpts, found by their samples

@@ -181,3 +181,91 @@ def test_band_grouping_finds_exactly_what_minhashlsh_finds():
     }
     found = {tuple(p) for p in lsh_candidate_pairs(signatures, bands, rows).tolist()}
     assert expected and found == expected
+
+
+# verification on the texts (issue 15)
+
+
+def fingerprinted(doc_id, text, order=0, anchored=False):
+    from cleaner.dedup import fingerprint
+    from cleaner.document import Document
+    from cleaner.pipeline import candidate as candidate_of
+
+    found = candidate_of(fingerprint(Document(doc_id, text, "t")), order)
+    return Candidate(**{**{f: getattr(found, f) for f in Candidate.__slots__}, "anchored": anchored})
+
+
+def edited(text, share, seed):
+    rng = random.Random(seed)
+    words = text.split(" ")
+    for _ in range(round(len(words) * share)):
+        words[rng.randrange(len(words))] = f"edit{rng.randrange(10**6)}"
+    return " ".join(words)
+
+
+def test_a_copy_with_five_percent_of_its_words_replaced_is_found_on_the_texts_not_on_the_estimate():
+    from cleaner.dedup import Profile, jaccard, overlap
+
+    base = paragraphs_article(21)
+    copy = edited(base, 0.05, 1)
+    measured = overlap(Profile.of(base, 5), Profile.of(copy, 5), 5)
+    assert jaccard(Profile.of(base, 5), Profile.of(copy, 5)) < 0.7 < 0.85 < measured.similarity  # 5-grams broken
+    pair = [fingerprinted("a", base), fingerprinted("b", copy)]
+    assert near_duplicate_clusters(pair) == []  # the estimate alone: a Jaccard of about 0.63
+    texts = {"a": base, "b": copy}
+    (dup,) = near_duplicate_clusters(pair, texts=texts.get)
+    assert {dup.id, dup.of} == {"a", "b"} and dup.measured
+    assert dup.similarity == measured.similarity  # the exact figure, not an estimate
+
+
+def test_an_excerpt_is_a_duplicate_of_the_text_it_was_cut_from():
+    full = paragraphs_article(22)
+    excerpt = full.split("\n\n")[4]  # one paragraph of ten: a Jaccard of 0.1, out of LSH's reach
+    docs = [fingerprinted("full", full), fingerprinted("part", excerpt), fingerprinted("other", paragraphs_article(23))]
+    texts = {"full": full, "part": excerpt, "other": paragraphs_article(23)}
+    (dup,) = near_duplicate_clusters(docs, texts=texts.get)
+    assert (dup.id, dup.of, dup.containment) == ("part", "full", 1.0) and dup.similarity < 0.25
+    assert near_duplicate_clusters(docs, containment=1.0, texts=texts.get) == []  # containment off
+
+
+def test_a_short_excerpt_under_the_minimum_length_is_not_a_duplicate():
+    from cleaner.dedup import MIN_NEAR_WORDS
+
+    full = paragraphs_article(24)
+    words = full.split("\n\n")[2].split()
+    for size, expected in ((MIN_NEAR_WORDS - 1, []), (MIN_NEAR_WORDS + 10, [("part", "full")])):
+        part = " ".join(words[:size])
+        docs = [fingerprinted("full", full), fingerprinted("part", part)]
+        found = near_duplicate_clusters(docs, texts={"full": full, "part": part}.get)
+        assert [(d.id, d.of) for d in found] == expected, size
+
+
+def test_two_articles_that_quote_the_same_paragraph_stay_apart():
+    quote = article(25, 60)
+    a = "\n\n".join([article(26, 120), quote, article(27, 120)])
+    b = "\n\n".join([article(28, 120), quote, article(29, 120)])
+    docs = [fingerprinted("a", a), fingerprinted("b", b), fingerprinted("q", quote)]
+    texts = {"a": a, "b": b, "q": quote}
+    found = near_duplicate_clusters(docs, texts=texts.get)
+    # the quote alone is inside both (an excerpt); the two articles are not copies of each other
+    assert [(d.id, d.of) for d in found] == [("q", "a")]
+    assert near_duplicate_clusters(docs[:2], texts=texts.get) == []
+
+
+def test_a_text_that_cannot_be_read_falls_back_to_the_estimate():
+    base = paragraphs_article(30)
+    copy = base + " one more closing line"
+    pair = [fingerprinted("a", base), fingerprinted("b", copy)]
+    (dup,) = near_duplicate_clusters(pair, texts={"a": base}.get)  # b's text is gone
+    assert (dup.id, dup.of, dup.measured, dup.containment) == ("a", "b", False, None)
+
+
+def test_a_common_phrase_is_not_evidence_of_an_excerpt():
+    import numpy as np
+
+    from cleaner.dedup import MAX_SAMPLE_GROUP, sample_pairs
+
+    samples = [np.array([7, 100 + i], dtype=np.uint32) for i in range(MAX_SAMPLE_GROUP + 1)]
+    assert len(sample_pairs(samples)) == 0  # 7 is in every document
+    samples.append(np.array([7, 100], dtype=np.uint32))  # shares a rare shingle with document 0
+    assert sample_pairs(samples).tolist() == [[0, len(samples) - 1]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_unknown_ids_and_missing_runs_are_input_errors(out, tmp_path):
     assert result.exit_code == 2 and "no manifest at" in result.stderr
 
 
-def test_a_duplicate_is_explained_with_estimated_and_exact_similarity(tmp_path, seed_texts):
+def test_a_duplicate_is_explained_with_its_measured_similarity(tmp_path, seed_texts):
     raw = tmp_path / "raw"
     raw.mkdir()
     original = seed_texts["004_95f5e35d27d01612"]
@@ -66,8 +67,10 @@ def test_a_duplicate_is_explained_with_estimated_and_exact_similarity(tmp_path, 
     result = CliRunner().invoke(app, ["explain", "copy", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     line = next(x for x in result.stdout.splitlines() if x.startswith("duplicate of orig"))
-    estimated, exact = (float(x) for x in __import__("re").findall(r"\d\.\d\d", line))
-    assert 0.8 < estimated < 1 and 0.8 < exact < 1
+    similarity, containment, jaccard = (float(x) for x in __import__("re").findall(r"\d\.\d\d", line))
+    assert 0.9 < similarity < 1 and 0.9 < containment <= 1 and 0.8 < jaccard < similarity
+    row = next(r for r in map(json.loads, (tmp_path / "out" / "manifest.jsonl").open()) if r["id"] == "copy")
+    assert (round(row["similarity"], 2), round(row["containment"], 2)) == (similarity, containment)  # as measured
 
 
 def test_explain_shows_paragraphs_dropped_as_foreign(tmp_path):

@@ -389,10 +389,18 @@ def test_a_full_disk_while_spilling_is_one_line(tmp_path, monkeypatch):
 @pytest.mark.parametrize("threshold", [0.3, 0.7, 0.87, 0.95, 0.99, 1.0])
 @pytest.mark.parametrize("containment", [0.5, 0.8, 1.0])
 def test_the_dedup_grid_never_fails(num_perm, threshold, containment):
+    from cleaner.dedup import Profile, is_copy, overlap
+
     texts = [ARTICLE, ARTICLE + " And more.", OTHER]
     docs = [fingerprint(Document(id=str(i), text=t, source=""), 5, num_perm) for i, t in enumerate(texts)]
-    candidates = [Candidate(d.id, len(d.text), d.digest, d.signature, d.shingles, i) for i, d in enumerate(docs)]
-    near_duplicate_clusters(candidates, threshold, num_perm, containment)
+    candidates = [
+        Candidate(d.id, len(d.text), d.digest, d.signature, d.shingles, i, sample=d.sample) for i, d in enumerate(docs)
+    ]
+    near_duplicate_clusters(candidates, threshold, num_perm, containment)  # on the estimate
+    by_id = {str(i): t for i, t in enumerate(texts)}
+    found = near_duplicate_clusters(candidates, threshold, num_perm, containment, texts=by_id.get)
+    measured = overlap(Profile.of(ARTICLE, 5), Profile.of(ARTICLE + " And more.", 5), 5)
+    assert [(d.id, d.of) for d in found] == ([("0", "1")] if is_copy(measured, threshold, containment) else [])
     settings = Settings(threshold=threshold, num_perm=num_perm, containment=containment)
     from cleaner.pipeline import Pipeline
     from cleaner.stream import clean_to_stream

@@ -24,6 +24,7 @@ MANIFEST_KEYS = {
     "status",
     "reason",
     "duplicate_of",
+    "containment",
     "similarity",
     "lang",
     "lang_prob",

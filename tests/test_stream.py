@@ -64,3 +64,20 @@ def test_a_folder_to_stdout(tmp_path):
     result = CliRunner().invoke(app, ["clean", str(ROOT / "raw"), "-", "-q"])
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 5 and result.stderr == ""
+
+
+def test_a_stream_drops_an_excerpt_of_a_document_it_wrote(seed_texts, tmp_path):
+    """Online dedup verifies on the texts too: one paragraph of an article written earlier is
+    dropped as its excerpt; the article stays."""
+    body = seed_texts["004_95f5e35d27d01612"].split("In-depth Report: [SYRIA](#)")[1].split("If you're able")[0]
+    paragraph = max(body.split("\n\n"), key=len)
+    lines = [
+        json.dumps({"id": "article", "text": seed_texts["004_95f5e35d27d01612"]}),
+        json.dumps({"id": "excerpt", "text": paragraph}),
+    ]
+    where = tmp_path / "m.jsonl"
+    result = CliRunner().invoke(app, ["clean", "-", "-", "--manifest", str(where)], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["article"]
+    manifest = {r["id"]: r for r in map(json.loads, where.read_text().splitlines())}
+    assert manifest["excerpt"]["duplicate_of"] == "article" and manifest["excerpt"]["containment"] >= 0.95
