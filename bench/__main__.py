@@ -170,6 +170,8 @@ def main() -> None:
     print(f"{'floor':<12}{n / floor:>12,.0f}{mb / floor:>10.2f}{floor / n * 1000:>10.3f}")
     print(f"\npipeline / floor: {seconds['total'] / floor:.1f}x the time of reading and hashing alone")
     print(f"wall clock, {args.engine} engine, {args.workers} worker(s): {n / wall:,.0f} documents/s including writing")
+    page = seconds.get("report_html", 0.0)
+    print(f"report.html and its explain pages: {page:.2f}s, {100 * page / wall:.2f}% of the run's wall clock")
     print(f"rules: {report['rules_loaded']} rules, {seconds['boilerplate'] / n * 1000:.2f} ms per document")
     per_doc_kb = max(0.0, _peak_mb() - base_mb) * 1024 / n
     print(

@@ -152,32 +152,21 @@ def _resolve_rules(rules: Path | None, config: dict[str, Any] | None = None) -> 
 
 
 class _Progress:
-    """A progress bar on a terminal; nothing at all otherwise."""
+    """The phases of a run as bars on a terminal (`TerminalProgress`); nothing at all otherwise."""
 
     def __init__(self, enabled: bool) -> None:
-        self.bar = None
+        self.display: Any = None
         if enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            from .progress import TerminalProgress
 
-            self.bar = Progress(
-                TextColumn("cleaning"),
-                BarColumn(),
-                TextColumn("{task.completed} documents"),
-                TimeElapsedColumn(),
-                transient=True,
-                console=_stderr_console(),
-            )
-            self.task = self.bar.add_task("clean", total=None)
+            self.display = TerminalProgress()
 
-    def __enter__(self) -> Callable[[int], None] | None:
-        if self.bar is None:
-            return None
-        self.bar.start()
-        return lambda n: self.bar.advance(self.task, n)  # type: ignore[union-attr]
+    def __enter__(self) -> Any:
+        return self.display.__enter__() if self.display is not None else None
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        if self.display is not None:
+            self.display.__exit__(*exc)
 
 
 def _stderr_console() -> Any:
@@ -425,7 +414,7 @@ def _clean_folder(
         )
     if not quiet:
         typer.echo(summary(report), err=True)
-        written = ["corpus.jsonl", "manifest.jsonl", "report.json"]
+        written = ["corpus.jsonl", "manifest.jsonl", "report.json", "report.html"]
         written += [{"parquet": "corpus.parquet", "txt": "txt/"}[f] for f in formats if f != "jsonl"]
         typer.echo(
             f"wrote {out}/ ({', '.join(written)}) with rules from {rules_dir} "
@@ -502,6 +491,28 @@ def rules_suggest(
 
 @app.command()
 @handles_errors
+def report(
+    out: Annotated[Path, typer.Argument(help="Output folder of a run.")] = Path("clean"),
+    raw: Annotated[
+        Path | None, typer.Option("--raw", help="Input folder (default: the one the run read).", show_default=False)
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules folder (default: the one the run used).", show_default=False)
+    ] = None,
+) -> None:
+    """Write OUT/report.html again from OUT/report.json (every run writes it; this rebuilds it).
+
+    Example: cleaner report clean && xdg-open clean/report.html
+    """
+    from .html import rebuild_report
+
+    if not out.is_dir():
+        raise InputError(f"output folder does not exist: {out}")
+    typer.echo(f"wrote {rebuild_report(out, raw, rules)}", err=True)
+
+
+@app.command()
+@handles_errors
 def explain(
     doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id, as in the manifest.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder of the run.")] = Path("clean"),
@@ -511,6 +522,9 @@ def explain(
     rules: Annotated[
         Path | None, typer.Option("--rules", help="Rules folder (default: the one the run used).", show_default=False)
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the view as a page to this file instead.", show_default=False)
+    ] = None,
 ) -> None:
     """Show a document with each removed span marked and the rule that removed it.
 
@@ -519,12 +533,19 @@ def explain(
     from rich.console import Console
 
     from .explain import explain as explain_document
-    from .explain import render, run_context
+    from .explain import render, render_html, run_context
 
     if rules is None:
         used = run_context(out).get("rules")
         rules = Path(used) if used and Path(used).is_dir() else _resolve_rules(None)
     explanation = explain_document(doc_id, out, load_rules(rules), raw)
+    if html is not None:
+        try:
+            html.write_text(render_html(explanation), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {html}: {exc.strerror or exc}") from exc
+        typer.echo(f"wrote {html}", err=True)
+        return
     console = Console(highlight=False, soft_wrap=True)
     console.print(render(explanation, color=console.is_terminal), end="")
 

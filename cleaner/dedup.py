@@ -205,7 +205,7 @@ class Profile:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Profile:
-        values = np.frombuffer(data, dtype="<u8").astype(np.uint64)
+        values = np.frombuffer(data, dtype="<u8").astype(np.uint64, copy=False)  # (no copy where native)
         return cls.made(int(values[0]), values[1:])
 
 
@@ -411,17 +411,19 @@ def sample_pairs(samples: Sequence[np.ndarray]) -> np.ndarray:
     """Index pairs ``(i, j)``, ``i < j``, where at least half of the smaller sample is in the other:
     the proposed excerpts and truncated copies. A shingle sampled in more than `MAX_SAMPLE_GROUP`
     documents is a common phrase: it counts neither as shared nor in the sample's size."""
-    sizes = np.array([len(sample) for sample in samples], dtype=np.int64)
+    sizes = np.fromiter((len(sample) for sample in samples), dtype=np.int64, count=len(samples))
     if sizes.sum() == 0:
         return np.empty((0, 2), dtype=np.int64)
-    values = np.concatenate(samples)
-    owners = np.repeat(np.arange(len(samples)), sizes)
-    order = np.argsort(values, kind="stable")
-    owners, values = owners[order], values[order]
+    # one sort of (value, owner) keys: the documents of each sampled shingle, in id order
+    keys = np.sort(
+        (np.concatenate(samples).astype(np.uint64) << np.uint64(32))
+        | np.repeat(np.arange(len(samples), dtype=np.uint64), sizes)
+    )
+    values, owners = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
     _, counts = _groups(values)
     common = np.repeat(counts > MAX_SAMPLE_GROUP, counts)
     sizes = np.bincount(owners[~common], minlength=len(samples))
-    pairs = np.sort(_group_pairs(owners, values, MAX_SAMPLE_GROUP), axis=1)
+    pairs = _group_pairs(owners, values, MAX_SAMPLE_GROUP)  # (owners ascending in a group: i < j)
     if not len(pairs):
         return pairs
     codes, shared = np.unique(pairs[:, 0] * len(samples) + pairs[:, 1], return_counts=True)

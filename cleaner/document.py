@@ -118,6 +118,8 @@ class Document:
     status: str = Status.KEPT
     reason: str | None = None
     chars_in: int = 0
+    #: bytes it took in its file (a run's progress is measured in them)
+    bytes_in: int = 0
     digest: str | None = None
     signature: bytes | None = None
     #: distinct word shingles of the text (the signature's set size)

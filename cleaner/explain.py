@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,17 +110,24 @@ def explain(
     context = run_context(out)
     settings = run_settings(out, settings)
     raw = raw or Path(context.get("raw_path") or context.get("raw") or "raw")
-    doc = _read_document(row, raw)
-    if doc is None or doc.status == "error":
-        return Explanation(row, "", (), {})
     pipeline = pipeline or Pipeline(settings, rules)
     if pipeline.needs_fitting:
         index = CorpusIndex.open(out / INDEX)
         pipeline = pipeline.fitted(index.stage_states if index else {})
+    return explain_row(row, raw, pipeline, out)
+
+
+def explain_row(row: dict[str, Any], raw: Path, pipeline: Pipeline, out: Path | None = None) -> Explanation:
+    """`explain` for a manifest ``row``, with a fitted ``pipeline``; a duplicate is measured
+    against its kept copy when ``out`` (for that copy's row) is given."""
+    doc = _read_document(row, raw)
+    if doc is None or doc.status == "error":
+        return Explanation(row, "", (), {})
+    settings = pipeline.settings
     normalized = pipeline.until("normalize").clean(doc)
     spans, final = _spans(pipeline, normalized)
     duplicate = None
-    if row.get("duplicate_of"):
+    if row.get("duplicate_of") and out is not None:
         duplicate = {
             "of": row["duplicate_of"],
             "similarity": row.get("similarity"),
@@ -216,3 +224,12 @@ def render(explanation: Explanation, color: bool) -> Any:
         cursor = span.end
     out.append(explanation.text[cursor:] + "\n")
     return out
+
+
+def render_html(explanation: Explanation) -> str:
+    """The `render` view as a self-contained page (inline styles, no script)."""
+    from rich.console import Console
+
+    console = Console(record=True, width=100, file=io.StringIO(), color_system="truecolor")
+    console.print(render(explanation, color=True))
+    return console.export_html(inline_styles=True)

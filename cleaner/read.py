@@ -176,7 +176,7 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
     except _Unreadable as exc:
         yield _error(doc_id, relative, None, f"{relative}: {exc}")
         return
-    yield Document(id=doc_id, text=text, source=relative, metadata=metadata, chars_in=len(text))
+    yield Document(id=doc_id, text=text, source=relative, metadata=metadata, chars_in=len(text), bytes_in=len(data))
 
 
 def _listing_problem(folder: Path) -> str:
@@ -527,9 +527,8 @@ def _jsonl_documents(lines: Iterable[tuple[int, bytes]], file_id: str, relative:
             problem = "missing 'text'" if text is None else f"'text' is {type(text).__name__}, not a string"
             yield _error(doc_id, relative, number, f"{where}: {problem}")
             continue
-        yield Document(
-            id=doc_id, text=text, source=relative, line=number, metadata=_record_metadata(record), chars_in=len(text)
-        )
+        metadata = _record_metadata(record)
+        yield Document(doc_id, text, relative, number, metadata, chars_in=len(text), bytes_in=len(raw_line))
 
 
 def _finite_float(text: str) -> float | None:

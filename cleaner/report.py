@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
@@ -25,6 +26,9 @@ class ReportBuilder:
         self.flagged: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self.documents = self.chars_in = self.chars_out = 0
+        #: kept documents by the share of their text removed, in `SHARE_BINS` bins
+        self.removed_shares = [0] * SHARE_BINS
+        self._most_removed: list[tuple[float, str, dict[str, Any]]] = []  # a heap of the top `TOP`
 
     def add(self, row: dict[str, Any], exact: bool | None = None) -> None:
         """Count one manifest row; ``exact`` says whether a duplicate is an exact copy (when not
@@ -39,6 +43,7 @@ class ReportBuilder:
         for rule in {r["rule"] for r in row["removed"]}:
             self.by_rule[rule]["documents"] += 1
         if row["status"] == "kept":
+            self._removed_share(row)
             self.chars_out += row["chars_out"]
             self.languages[str(row["lang"])] += 1
             self.foreign.update(f["lang"] for f in row["foreign"])
@@ -53,6 +58,18 @@ class ReportBuilder:
             self.timeouts.update(f.split(":", 1)[1] for f in row["flags"] if f.startswith("rule-timeout:"))
         if row["status"] == "error":
             self.errors.append({"id": row["id"], "reason": row["reason"]})
+
+    def _removed_share(self, row: dict[str, Any]) -> None:
+        share = 1 - row["chars_out"] / row["chars_in"] if row["chars_in"] else 0.0
+        share = min(1.0, max(0.0, share))
+        self.removed_shares[min(SHARE_BINS - 1, int(share * SHARE_BINS))] += 1
+        entry = {"id": row["id"], "share": round(share, 4), "chars_in": row["chars_in"], "chars_out": row["chars_out"]}
+        entry["flags"] = row["flags"]
+        item = (share, row["id"], entry)
+        if len(self._most_removed) < TOP:
+            heapq.heappush(self._most_removed, item)
+        elif item[:2] > self._most_removed[0][:2]:
+            heapq.heapreplace(self._most_removed, item)
 
     def result(self, settings: Settings, seconds: dict[str, float], **context: Any) -> dict[str, Any]:
         return {
@@ -70,8 +87,22 @@ class ReportBuilder:
             "rule_timeouts": dict(sorted(self.timeouts.items())),
             "errors": self.errors,
             "clusters": [{"kept": k, "duplicates": members} for k, members in sorted(self.clusters.items())],
+            "cluster_sizes": _sizes(self.clusters),
+            "removed_share_bins": self.removed_shares,
+            "most_removed": [entry for *_, entry in sorted(self._most_removed, key=lambda i: (-i[0], i[1]))],
             "seconds": {name: round(value, 4) for name, value in seconds.items()},
         }
+
+
+#: Bins of the removed-share histogram (each 5% wide) and the length of the report's top lists.
+SHARE_BINS = 20
+TOP = 20
+
+
+def _sizes(clusters: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """How many clusters have each size (the kept copy and its duplicates), as JSON keys."""
+    counts = Counter(len(members) + 1 for members in clusters.values())
+    return {str(size): counts[size] for size in sorted(counts)}
 
 
 def summary(report: dict[str, Any]) -> str:

@@ -27,8 +27,10 @@ from .distributed import CandidateChunks, dask_duplicates
 from .document import STATUSES, Document
 from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
+from .html import write_explain_pages, write_report_html
 from .index import INDEX, CorpusIndex, IndexedDocument, IndexSink, file_digest, run_fingerprint
 from .pipeline import Dedup, Pipeline, candidate, clean_stream, duplicate_fields, fit_corpus_stages
+from .progress import Progress, as_progress
 from .read import iter_input_files, read_file, relative_name
 from .report import ReportBuilder
 from .rules import Rules, load_rules
@@ -235,6 +237,9 @@ class _Spill:
     def ids(self) -> Iterable[str]:
         return self._where.keys()
 
+    def __len__(self) -> int:
+        return len(self._where)
+
     def profile(self, doc_id: str) -> Profile | None:
         """A kept document's shingles as dedup verifies a pair (`Profile`), or None when it has none."""
         if doc_id not in self._where:
@@ -342,7 +347,7 @@ def _clean(
     plan: _Plan,
     pipeline: Pipeline,
     executor: Executor,
-    progress: Callable[[int], None] | None,
+    progress: Progress,
     spill: _Spill,
     candidates: _Candidates,
     seconds: dict[str, float],
@@ -352,7 +357,8 @@ def _clean(
     for anchor in anchors:
         candidates.add(anchor)
     taken = {i: row.source for i, row in plan.old_rows.items()}
-    stream = clean_stream(plan.new_documents(), pipeline, executor, progress, taken, seconds)
+    progress.phase("cleaning", sum(_size(p) for p in plan.to_clean()), "bytes")
+    stream = clean_stream(plan.new_documents(), pipeline, executor, None, taken, seconds)
     log.info(
         "cleaning %d files (%d reused), %s executor",
         len(plan.files) - len(plan.reused),
@@ -360,14 +366,18 @@ def _clean(
         executor.name,
     )
     for order, doc in enumerate(stream, start=len(anchors)):
+        progress.advance(doc.bytes_in)
         spill.add(doc)
         found = candidate(doc, order)
         if found is not None:
             candidates.add(found)
 
 
-def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> Iterator[Entry]:
-    """Every document's manifest row, corpus record and index row, in id order, decisions applied."""
+def _entries(
+    plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate], texts: dict[str, str | None] | None = None
+) -> Iterator[Entry]:
+    """Every document's manifest row, corpus record and index row, in id order, decisions applied;
+    the cleaned texts of the ids in ``texts`` are kept there on the way (the report's examples)."""
     previous = _SortedLines(plan.previous.corpus) if plan.previous else None
     previous_rows = _SortedLines(plan.previous.manifest) if plan.previous else None
     old_index = plan.old_index
@@ -382,6 +392,8 @@ def _entries(plan: _Plan, spill: _Spill, duplicates: dict[str, Duplicate]) -> It
             else:
                 entry = spill.get(doc_id)
                 row, record, fingerprint = entry["row"], entry["record"], entry["fingerprint"]
+            if texts is not None and doc_id in texts and record is not None:
+                texts[doc_id] = record["text"]
             dup = duplicates.get(doc_id)
             if dup is not None:
                 row |= duplicate_fields(dup)
@@ -409,8 +421,90 @@ def _indexed(row: dict[str, Any], fingerprint: list[Any] | None) -> IndexedDocum
     )
 
 
+def _dedup(
+    candidates: _Candidates,
+    settings: Settings,
+    plan: _Plan,
+    spill: _Spill,
+    seconds: dict[str, float],
+    progress: Progress,
+) -> dict[str, Duplicate]:
+    """Phase 3: the duplicates among every candidate, verified on the texts."""
+    progress.phase("duplicates", None, "")
+    started = time.perf_counter()
+    duplicates = candidates.duplicates(settings, _texts(plan, spill))
+    seconds["dedup"] = time.perf_counter() - started
+    return duplicates
+
+
+def _finish(
+    plan: _Plan,
+    spill: _Spill,
+    duplicates: dict[str, Duplicate],
+    pipeline: Pipeline,
+    rules: Rules,
+    seconds: dict[str, float],
+    formats: tuple[str, ...],
+    progress: Progress,
+) -> dict[str, Any]:
+    """Phase 4: the output written in one pass, the report with its examples of duplicates."""
+    context = _context(plan, rules)
+    examples = _examples(duplicates)
+    texts: dict[str, str | None] = {i: None for d in examples for i in (d.id, d.of)}  # filled as written
+
+    def result(builder: ReportBuilder) -> dict[str, Any]:
+        fields = _example_fields(examples, texts)
+        return builder.result(pipeline.settings, seconds, **context, duplicate_examples=fields)
+
+    entries = _entries(plan, spill, duplicates, texts)
+    return _write(plan, entries, result, formats, _pages(plan, pipeline), progress)
+
+
+def _examples(duplicates: dict[str, Duplicate], count: int = 5) -> list[Duplicate]:
+    """The report's duplicate examples: of each of the ``count`` largest clusters, the copy least
+    like the kept one (the most to see)."""
+    clusters: dict[str, list[Duplicate]] = {}
+    for dup in duplicates.values():
+        clusters.setdefault(dup.of, []).append(dup)
+    largest = sorted(clusters.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:count]
+    return [min(members, key=lambda d: (d.exact, d.similarity, d.id)) for _, members in largest]
+
+
+def _example_fields(examples: list[Duplicate], texts: dict[str, str | None]) -> list[dict[str, Any]]:
+    cut = 4000  # characters of each text: the page shows the first 400 words
+    return [
+        {
+            "kept": d.of,
+            "duplicate": d.id,
+            "similarity": d.similarity,
+            "containment": d.containment,
+            "kept_text": (texts.get(d.of) or "")[:cut],
+            "duplicate_text": (texts.get(d.id) or "")[:cut],
+        }
+        for d in examples
+        if texts.get(d.of) and texts.get(d.id)  # a copy reused from a previous run has no text left
+    ]
+
+
+def _pages(plan: _Plan, pipeline: Pipeline) -> Callable[[Path, dict[str, Any]], None]:
+    """What writes report.html and the explain pages of the documents that lost the most."""
+
+    def write(folder: Path, report: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        explained = write_explain_pages(folder, [d["id"] for d in report["most_removed"]], plan.raw, pipeline)
+        write_report_html(folder, report, explained)
+        report["seconds"]["report_html"] = round(time.perf_counter() - started, 4)
+
+    return write
+
+
 def _write(
-    plan: _Plan, entries: Iterator[Entry], report: Callable[[ReportBuilder], dict[str, Any]], formats: tuple[str, ...]
+    plan: _Plan,
+    entries: Iterator[Entry],
+    report: Callable[[ReportBuilder], dict[str, Any]],
+    formats: tuple[str, ...],
+    pages: Callable[[Path, dict[str, Any]], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Phase 4: one pass over the entries writes every file of the output, then the report."""
     builder = ReportBuilder()
@@ -418,6 +512,8 @@ def _write(
     def counted() -> Iterator[Entry]:
         for entry in entries:
             builder.add(entry.row, entry.exact)
+            if progress is not None:
+                progress.advance(1)
             yield entry
 
     sinks: dict[str, Callable[[Path], Sink]] = {
@@ -428,7 +524,7 @@ def _write(
     if "txt" in formats:
         sinks["txt"] = TxtSink
     result: dict[str, Any] = {}
-    write_output(plan.out, counted(), lambda: result.setdefault("report", report(builder)), sinks)
+    write_output(plan.out, counted(), lambda: result.setdefault("report", report(builder)), sinks, pages)
     return result["report"]
 
 
@@ -464,12 +560,25 @@ def _spill(folder: Path, out: Path) -> _Spill:
 
 
 def _fit(
-    pipeline: Pipeline, raw: Path, files: list[Path], executor: Executor, seconds: dict[str, float]
+    pipeline: Pipeline,
+    raw: Path,
+    files: list[Path],
+    executor: Executor,
+    seconds: dict[str, float],
+    progress: Progress,
 ) -> tuple[Pipeline, dict[str, Any]]:
     """Phase 1a: fit the corpus-level stages over every input document (reused files too)."""
     root = raw if raw.is_dir() else raw.parent
     started = time.perf_counter()
-    fitted = fit_corpus_stages(pipeline, lambda: (d for p in files for d in read_file(p, root)), executor)
+
+    def documents() -> Iterator[Document]:
+        progress.phase("site templates", sum(_size(p) for p in files), "bytes")
+        for path in files:
+            for doc in read_file(path, root):
+                progress.advance(doc.bytes_in)
+                yield doc
+
+    fitted = fit_corpus_stages(pipeline, documents, executor)
     seconds["fit"] = time.perf_counter() - started
     return fitted
 
@@ -493,6 +602,7 @@ def _context(plan: _Plan, rules: Rules) -> dict[str, Any]:
         "out": str(plan.out),
         "rules": rules.folder,
         "rules_loaded": len(rules),
+        "fingerprint": plan.fingerprint,
         "incremental": {"reused_files": len(plan.reused), "cleaned_files": len(plan.files) - len(plan.reused)},
         # what the corpus-level stages learned: site templates, per site, each line and its count
         "site_templates": plan.states.get("templates", {}),
@@ -506,7 +616,7 @@ def run_clean(
     settings: Settings | None = None,
     rules: Rules | Path | str | None = None,
     executor: Executor | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | Callable[[int], Any] | None = None,
     full: bool = False,
     output_format: str | Iterable[str] = "jsonl",
     workers: int | None = None,
@@ -520,7 +630,8 @@ def run_clean(
     processes clean in parallel (default: all cores for inputs over a few megabytes); with
     ``engine="dask"`` the stages run on the Dask cluster at ``scheduler`` (an address or a
     scheduler file; none: a local cluster). ``pipeline`` replaces the stages built
-    from ``settings`` and ``rules``. The output is the same whatever runs it.
+    from ``settings`` and ``rules``. The output is the same whatever runs it. ``progress`` (a
+    `Progress`, or a callable given 1 for each document cleaned) hears of each phase.
     """
     raw, out = Path(raw), Path(out)
     formats = corpus_formats(output_format)
@@ -528,6 +639,7 @@ def run_clean(
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
     settings = settings or Settings()
+    tracker = as_progress(progress)
     pipeline = pipeline or Pipeline(settings, rules)
     started = time.perf_counter()
     folder = out.absolute().parent
@@ -538,22 +650,18 @@ def run_clean(
         if pipeline.needs_fitting:  # corpus-level stages learn from every document first
             files = iter_input_files(raw)
             executor = executor or _executor(sum(_size(p) for p in files), workers, engine, scheduler, cleanup)
-            pipeline, states = _fit(pipeline, raw, files, executor, seconds)
+            pipeline, states = _fit(pipeline, raw, files, executor, seconds, tracker)
         plan = _plan(raw, out, settings, rules, full, states)
         spill = _spill(folder, out)
         cleanup.append(spill.close)
         if executor is None:
             executor = _executor(sum(_size(p) for p in plan.to_clean()), workers, engine, scheduler, cleanup)
         candidates = _Candidates(executor, folder, out, cleanup)
-        _clean(plan, pipeline, executor, progress, spill, candidates, seconds)
-        dedup_started = time.perf_counter()
-        duplicates = candidates.duplicates(settings, _texts(plan, spill))
-        seconds["dedup"] = time.perf_counter() - dedup_started
+        _clean(plan, pipeline, executor, tracker, spill, candidates, seconds)
+        duplicates = _dedup(candidates, settings, plan, spill, seconds, tracker)
         seconds["total"] = time.perf_counter() - started  # writing not included
-        context = _context(plan, rules)
-        report = _write(
-            plan, _entries(plan, spill, duplicates), lambda b: b.result(settings, seconds, **context), formats
-        )
+        tracker.phase("writing", len(plan.old_rows) + len(spill), "documents")
+        report = _finish(plan, spill, duplicates, pipeline, rules, seconds, formats, tracker)
     finally:
         for step in reversed(cleanup):
             step()

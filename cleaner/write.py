@@ -37,7 +37,7 @@ REPORT = "report.json"
 #: A file every output folder gets: what proves that cleaner wrote the folder and may replace it.
 MARKER = ".cleaner-output"
 #: Everything a cleaner output folder may hold; a folder holding anything else is not ours to replace.
-OUTPUT_FILES = (CORPUS, MANIFEST, REPORT, "index.sqlite", "corpus.parquet", "txt", MARKER)
+OUTPUT_FILES = (CORPUS, MANIFEST, REPORT, "report.html", "explain", "index.sqlite", "corpus.parquet", "txt", MARKER)
 #: Output folders this process has replaced (the CLI says so if a signal comes after the swap).
 REPLACED: set[str] = set()
 
@@ -208,10 +208,12 @@ def write_output(
     entries: Iterable[Entry],
     report: Callable[[], dict[str, Any]],
     sinks: dict[str, Callable[[Path], Sink]] | None = None,
+    pages: Callable[[Path, dict[str, Any]], None] | None = None,
 ) -> None:
     """Write ``out`` atomically, in one pass over ``entries``: ``corpus.jsonl``,
     ``manifest.jsonl`` and each of ``sinks`` (a name in ``out`` and what writes it), then
-    ``report.json`` from ``report()`` once every entry is written."""
+    ``report.json`` from ``report()`` once every entry is written, then ``pages(folder, report)``
+    (report.html)."""
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -230,7 +232,10 @@ def write_output(
         finally:
             for sink in opened:
                 sink.close()
-        (staging / REPORT).write_text(json_text(report(), indent=2) + "\n", encoding="utf-8")
+        result = report()
+        if pages is not None:  # (before report.json: a page may add to the report, its own time say)
+            pages(staging, result)
+        (staging / REPORT).write_text(json_text(result, indent=2) + "\n", encoding="utf-8")
         (staging / MARKER).write_text(json.dumps({"cleaner": __version__}) + "\n", encoding="utf-8")
         _swap_into_place(staging, out)
     except (OSError, sqlite3.Error) as exc:

@@ -21,6 +21,7 @@ def test_bench_runs_and_finds_the_generated_duplicates(tmp_path):
     for stage in ("normalize", "boilerplate", "language", "signature", "dedup", "total", "floor"):
         assert f"\n{stage} " in proc.stdout
     assert "peak memory:" in proc.stdout and "rules:" in proc.stdout
+    assert "report.html and its explain pages" in proc.stdout
     assert "dedup vs generated pairs: precision 1.000, recall 1.000" in proc.stdout
     assert (tmp_path / "b" / "clean" / "manifest.jsonl").exists()
 

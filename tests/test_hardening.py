@@ -135,7 +135,8 @@ def test_a_full_disk_is_one_line_and_the_old_output_stays(tmp_path, monkeypatch)
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
