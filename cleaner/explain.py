@@ -93,7 +93,9 @@ def _read_document(row: dict[str, Any], raw: Path) -> Document | None:
     source = root / row["source"]
     if not source.exists():
         raise InputError(f"cannot find {row['source']} under {raw} (pass --raw)")
-    return next((d for d in read_file(source, root) if d.line == row.get("line")), None)
+    line = row.get("line")
+    wanted = frozenset([line]) if isinstance(line, int) else None  # a JSONL record: only its line is parsed
+    return next((d for d in read_file(source, root, wanted) if d.line == line), None)
 
 
 def explain(
@@ -120,7 +122,13 @@ def explain(
 def explain_row(row: dict[str, Any], raw: Path, pipeline: Pipeline, out: Path | None = None) -> Explanation:
     """`explain` for a manifest ``row``, with a fitted ``pipeline``; a duplicate is measured
     against its kept copy when ``out`` (for that copy's row) is given."""
-    doc = _read_document(row, raw)
+    return explain_read(row, _read_document(row, raw), raw, pipeline, out)
+
+
+def explain_read(
+    row: dict[str, Any], doc: Document | None, raw: Path, pipeline: Pipeline, out: Path | None = None
+) -> Explanation:
+    """`explain_row` for a document already read."""
     if doc is None or doc.status == "error":
         return Explanation(row, "", (), {})
     settings = pipeline.settings

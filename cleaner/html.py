@@ -201,23 +201,26 @@ def write_explain_pages(folder: Path, ids: Sequence[str], raw: Path, pipeline: A
     import json
 
     from .errors import CleanerError
-    from .explain import explain_row, render_html
-    from .write import MANIFEST
+    from .explain import explain_read, render_html
+    from .write import MANIFEST, json_line
 
-    wanted, rows = set(ids), {}
-    if not wanted:
+    if not ids:
         return []
-    with open(folder / MANIFEST, encoding="utf-8") as handle:
+    # rows are written {"id": ..., first: only the lines that start so for a wanted id are parsed
+    starts = tuple(json_line({"id": doc_id})[:-2].encode() + b"," for doc_id in ids)
+    rows = {}
+    with open(folder / MANIFEST, "rb") as handle:
         for line in handle:
-            row = json.loads(line)
-            if row["id"] in wanted:
+            if line.startswith(starts):
+                row = json.loads(line)
                 rows[row["id"]] = row
     written = []
-    for doc_id in ids:
-        if doc_id not in rows:
+    for doc_id, doc in _documents(rows, raw):  # each input file read once
+        if doc is None:
+            log.warning("no explain page for %s: its input is gone from %s", doc_id, raw)
             continue
         try:
-            page = render_html(explain_row(rows[doc_id], raw, pipeline))
+            page = render_html(explain_read(rows[doc_id], doc, raw, pipeline))
         except CleanerError as exc:
             log.warning("no explain page for %s: %s", doc_id, exc)
             continue
@@ -264,3 +267,22 @@ def rebuild_report(out: Path, raw: Path | None = None, rules: Path | None = None
     staged.write_text(render_report(report, explained), encoding="utf-8")
     os.replace(staged, out / REPORT_HTML)
     return out / REPORT_HTML
+
+
+def _documents(rows: dict[str, dict[str, Any]], raw: Path) -> list[tuple[str, Any]]:
+    """The documents of manifest ``rows`` read from ``raw``, each file once (of a JSONL file,
+    only the wanted lines are parsed), in the order of ``rows``; a file that is gone gives None."""
+    from .read import read_file
+
+    root = raw if raw.is_dir() else raw.parent
+    by_source: dict[str, dict[Any, str]] = {}
+    for doc_id, row in rows.items():
+        by_source.setdefault(row["source"], {})[row.get("line")] = doc_id
+    found: dict[str, Any] = {}
+    for source, wanted in by_source.items():
+        lines = frozenset(line for line in wanted if isinstance(line, int)) or None
+        path = root / source
+        for doc in read_file(path, root, lines) if path.exists() else ():
+            if doc.line in wanted:
+                found[wanted[doc.line]] = doc
+    return [(doc_id, found.get(doc_id)) for doc_id in rows]

@@ -142,8 +142,10 @@ def read_documents(raw: Path) -> Iterator[Document]:
         yield from read_file(path, root)
 
 
-def read_file(path: Path, root: Path) -> Iterator[Document]:
-    """Yield the documents of one file; problems become ``error`` documents naming the file."""
+def read_file(path: Path, root: Path, lines: frozenset[int] | None = None) -> Iterator[Document]:
+    """Yield the documents of one file; problems become ``error`` documents naming the file.
+    ``lines``: of a JSONL file, only the records on these lines (the others are skipped unparsed,
+    and reading stops after the last one)."""
     relative = relative_name(path, root)
     doc_id = document_id(relative)
     kind, gzipped = file_format(path)
@@ -164,7 +166,7 @@ def read_file(path: Path, root: Path) -> Iterator[Document]:
         )
         return
     if kind == "jsonl":
-        yield from _stream_jsonl(path, gzipped, doc_id, relative)
+        yield from _stream_jsonl(path, gzipped, doc_id, relative, lines)
         return
     try:
         data = _read_bytes(path, gzipped)
@@ -285,8 +287,11 @@ def _bounded(read: Callable[[int], bytes], packed: int) -> Callable[[int], bytes
     return bounded_read
 
 
-def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Iterator[Document]:
-    """A JSONL file's documents line by line, never the whole file in memory."""
+def _stream_jsonl(
+    path: Path, gzipped: bool, file_id: str, relative: str, only: frozenset[int] | None = None
+) -> Iterator[Document]:
+    """A JSONL file's documents line by line, never the whole file in memory (of ``only``'s
+    lines alone, when given)."""
     failure: list[str] = []
     last = [0]
 
@@ -299,7 +304,10 @@ def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Ite
                     read = _bounded(handle.read1, packed) if gzipped else handle.read1
                     for number, line in numbered_lines(read):
                         last[0] = number
-                        yield number, line
+                        if only is None or number in only:
+                            yield number, line
+                        if only is not None and number >= max(only, default=0):
+                            return
         except _GzipBomb as exc:
             failure.append(str(exc))
         except (OSError, EOFError, zlib.error) as exc:
@@ -315,7 +323,7 @@ def _stream_jsonl(path: Path, gzipped: bool, file_id: str, relative: str) -> Ite
     if failure:
         where = f"{relative} after line {last[0]}" if last[0] else relative
         yield _error(f"{file_id}:error", relative, None, f"{where}: {failure[0]}")
-    elif count == 0:
+    elif count == 0 and only is None:
         yield Document(id=file_id, text="", source=relative, status="empty", reason=f"{relative}: no records in it")
 
 
