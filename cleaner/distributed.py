@@ -90,6 +90,16 @@ def _sample_pairs(bucket: tuple[Any, list[tuple[str, int]]]) -> list[tuple[str, 
     return [(a, b, na, nb) for (a, na), (b, nb) in itertools.combinations(members, 2)]
 
 
+def _sampled_pairs(unique: Any) -> set[tuple[str, str]]:
+    """`sample_pairs` on the cluster: documents grouped by each sampled shingle; a shingle in
+    more than `MAX_SAMPLE_GROUP` documents counts neither as shared nor in a sample's size."""
+    groups = unique.map_partitions(_sample_items).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
+    rare = groups.filter(lambda kv: len(kv[1]) <= MAX_SAMPLE_GROUP)
+    sizes = dict(rare.map(lambda kv: [member for member, _ in kv[1]]).flatten().frequencies().compute())
+    counted = rare.filter(lambda kv: len(kv[1]) > 1).map(_sample_pairs).flatten().frequencies().compute()
+    return {(a, b) for (a, b, _, _), count in counted if 2 * count >= min(sizes[a], sizes[b])}
+
+
 def dask_duplicates(chunks: list[Path], settings: Settings, texts: TextsOf | None = None) -> list[Duplicate]:
     """`near_duplicate_clusters` over candidates in ``chunks``, grouped on the current Dask client;
     the proposed pairs are verified on the driver, reading the ``texts``."""
@@ -109,9 +119,7 @@ def dask_duplicates(chunks: list[Path], settings: Settings, texts: TextsOf | Non
     )
     pairs = set(buckets.filter(lambda kv: len(kv[1]) > 1).map(_pairs).flatten().compute())
     if s.containment < 1.0:  # excerpts, from the shingle samples (as `sample_pairs` finds them)
-        shared = unique.map_partitions(_sample_items).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
-        counted = shared.filter(lambda kv: len(kv[1]) > 1).map(_sample_pairs).flatten().frequencies().compute()
-        pairs |= {(a, b) for (a, b, na, nb), count in counted if 2 * count >= min(na, nb)}
+        pairs |= _sampled_pairs(unique)
     needed = {i for pair in pairs for i in pair} | {i for group in exact for i in group}
     by_id = {c.id: c for c in bag.filter(lambda c: c.id in needed).compute()}
     verifier = Verifier(texts, s.ngram)

@@ -139,6 +139,10 @@ def test_distributed_grouping_decides_as_the_local_one(tmp_path, monkeypatch):
         for _ in range(k % 4):
             words[rng.randrange(len(words))] = rng.choice(vocab)
         texts[f"d{1999 - k:05d}"] = " ".join(words)
+    phrase = " ".join(f"common{i}" for i in range(80))  # in 200 documents: a phrase, not evidence
+    for k in range(100):  # (it must not count in a sample's size either, or these excerpts are missed)
+        texts[f"d{k:05d}"] += " " + phrase
+        texts[f"d{1999 - k:05d}"] += " " + phrase
     candidates = []
     for order, (doc_id, text) in enumerate(sorted(texts.items())):
         found = candidate(fingerprint(Document(doc_id, text, "t")), order)
