@@ -310,7 +310,7 @@ KEEP_POLICIES = ("longest", "first")
 CANDIDATE_THRESHOLD = 0.35
 
 
-def candidate_threshold(threshold: float, containment: float) -> float:
+def candidate_threshold(threshold: float) -> float:
     """The estimated Jaccard from which LSH proposes pairs for these settings."""
     return min(threshold, CANDIDATE_THRESHOLD)
 
@@ -514,7 +514,7 @@ def near_duplicate_clusters(
     pairs: list[tuple[str, str]] = []
     if len(unique) > 1:
         matrix = np.stack([signature_array(c.signature) for c in unique])
-        bands, rows = lsh_bands(candidate_threshold(threshold, containment), num_perm)
+        bands, rows = lsh_bands(candidate_threshold(threshold), num_perm)
         found = [lsh_candidate_pairs(matrix, bands, rows)]
         if containment < 1.0:
             found.append(sample_pairs([sample_array(c.sample) for c in unique]))

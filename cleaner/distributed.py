@@ -112,7 +112,7 @@ def dask_duplicates(chunks: list[Path], settings: Settings, texts: TextsOf | Non
     by_digest = bag.map(lambda c: (c.digest, c.id)).foldby(operator.itemgetter(0), _collect, [], operator.add, [])
     exact = [sorted(ids) for _, ids in by_digest.filter(lambda kv: len(kv[1]) > 1).compute()]
     not_first = {i for group in exact for i in group[1:]}
-    bands, rows = lsh_bands(candidate_threshold(s.threshold, s.containment), s.num_perm)
+    bands, rows = lsh_bands(candidate_threshold(s.threshold), s.num_perm)
     unique = bag.filter(lambda c: c.id not in not_first)
     buckets = unique.map_partitions(_band_items, bands, rows).foldby(
         operator.itemgetter(0), _collect, [], operator.add, []

@@ -72,6 +72,7 @@ def render_report(report: dict[str, Any], explained: Sequence[str] = ()) -> str:
         examples=[_example(e) for e in report.get("duplicate_examples", [])],
         largest=sorted(report["clusters"], key=lambda c: (-len(c["duplicates"]), c["kept"]))[:10],
         removed_share=1 - report["chars_out"] / report["chars_in"] if report["chars_in"] else 0.0,
+        example_words=_EXAMPLE_WORDS,
     )
 
 

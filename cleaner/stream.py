@@ -44,7 +44,7 @@ class _Written:
 
     def __init__(self, settings: Settings) -> None:
         s = self.settings = settings
-        self.lsh = lsh_index(candidate_threshold(s.threshold, s.containment), s.num_perm)
+        self.lsh = lsh_index(candidate_threshold(s.threshold), s.num_perm)
         self.first_with_digest: dict[str, str] = {}
         self.candidates: dict[str, Candidate] = {}
         self.sampled: dict[int, list[str]] = {}

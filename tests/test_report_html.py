@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from cleaner import run_clean
 from cleaner.cli import app
 from cleaner.html import REPORT_HTML, explain_page_name
+from cleaner.progress import PHASES
 from cleaner.report import TOP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,7 +193,7 @@ def test_progress_has_a_total_per_phase_and_reaches_it(make_raw, tmp_path):
     recorded = _Recorded()
     run_clean(raw, tmp_path / "out", rules=ROOT / "rules", progress=recorded)
     names = [name for name, _, _ in recorded.phases]
-    assert names == ["site templates", "cleaning", "duplicates", "writing"]
+    assert names == list(PHASES) == ["site templates", "cleaning", "duplicates", "writing"]
     size = sum(p.stat().st_size for p in raw.iterdir())
     totals = {name: (total, unit) for name, total, unit in recorded.phases}
     assert totals["cleaning"] == (size, "bytes") and recorded.done["cleaning"] == size  # every byte, once
