@@ -504,10 +504,15 @@ class StoredTexts:
 
 
 def _line_offsets(path: Path) -> dict[str, int]:
+    """Where each record of a JSONL file the writer wrote starts, by id (read from the start of
+    each line: the id comes first, and the rest of the record is not parsed)."""
     offsets, position = {}, 0
+    decoder = json.JSONDecoder()
     with open(path, "rb") as handle:
         for line in handle:
-            offsets[json.loads(line)["id"]] = position
+            text = line.decode("utf-8")
+            doc_id = decoder.raw_decode(text, 6)[0] if text.startswith('{"id":') else json.loads(text)["id"]
+            offsets[doc_id] = position
             position += len(line)
     return offsets
 
