@@ -26,10 +26,27 @@ def test_bench_runs_and_finds_the_generated_duplicates(tmp_path):
     assert (tmp_path / "b" / "clean" / "manifest.jsonl").exists()
 
 
-def test_dedup_bench_compares_with_datasketch_and_measures_the_minimum_length():
+def test_dedup_bench_compares_with_datasketch_and_measures_the_minimum_length(tmp_path):
+    import json
+
+    texts = [  # short real-looking texts: one sentence inside a paragraph, which is a pair
+        "The council approved the budget for next year on Tuesday after a long debate about the cost of the "
+        "new library and the repairs the roads need before winter comes to the valley towns.",
+        "Residents spoke for two hours. The council approved the budget for next year on Tuesday after a long "
+        "debate about the cost of the new library and the repairs the roads need before winter comes to the "
+        "valley towns. The mayor thanked them.",
+        "Une phrase tout à fait différente, écrite en français, qui ne ressemble à aucune autre de ce petit jeu.",
+    ]
+    langid = tmp_path / "eval.jsonl"
+    langid.write_text("".join(json.dumps({"id": f"t{n}", "text": t}) + "\n" for n, t in enumerate(texts)))
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.dedup", "--docs", "300"], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "bench.dedup", "--docs", "300", "--langid", str(langid)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert "planted copies" in proc.stdout and "datasketch MinHashLSH" in proc.stdout
-    assert "(the default)" in proc.stdout  # the language eval set's pairs per minimum length
+    assert "25 words: 1 pairs (1 by containment)  (the default)" in proc.stdout
+    assert "t0 in t1" in proc.stdout  # the pair found is printed, for a person to judge
