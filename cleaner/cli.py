@@ -489,16 +489,21 @@ def rules_suggest(
         typer.echo(suggestion.to_toml(total, rank))
 
 
+#: Where a finished run read its input and rules, for commands that look back at it.
+RunRawOption = Annotated[
+    Path | None, typer.Option("--raw", help="Input folder (default: the one the run read).", show_default=False)
+]
+RunRulesOption = Annotated[
+    Path | None, typer.Option("--rules", help="Rules folder (default: the one the run used).", show_default=False)
+]
+
+
 @app.command()
 @handles_errors
 def report(
-    out: Annotated[Path, typer.Argument(help="Output folder of a run.")] = Path("clean"),
-    raw: Annotated[
-        Path | None, typer.Option("--raw", help="Input folder (default: the one the run read).", show_default=False)
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules folder (default: the one the run used).", show_default=False)
-    ] = None,
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="Output folder of a run.")] = Path("clean"),
+    raw: RunRawOption = None,
+    rules: RunRulesOption = None,
 ) -> None:
     """Write OUT/report.html again from OUT/report.json (every run writes it; this rebuilds it).
 
@@ -516,12 +521,8 @@ def report(
 def explain(
     doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id, as in the manifest.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder of the run.")] = Path("clean"),
-    raw: Annotated[
-        Path | None, typer.Option("--raw", help="Input folder (default: the one the run read).", show_default=False)
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules folder (default: the one the run used).", show_default=False)
-    ] = None,
+    raw: RunRawOption = None,
+    rules: RunRulesOption = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Write the view as a page to this file instead.", show_default=False)
     ] = None,
