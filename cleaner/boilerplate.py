@@ -214,8 +214,10 @@ def _apply_header(
     matcher: _Matcher,
     captured: dict[str, str],
 ) -> None:
-    """The block starts at the first matching line among the first ``max_lines`` and runs while lines match."""
-    window = nonblank[: rule.max_lines]
+    """The block starts at the first matching line among the first ``max_lines``, or among the
+    lines above the first line of prose (a page's menus come before its byline), and runs while
+    lines match."""
+    window = nonblank[: max(rule.max_lines, _prose_at(lines, nonblank, matcher))]
     first = next((pos for pos, i in enumerate(window) if owner[i] is None and matcher.search(rule, lines[i])), None)
     if first is None:
         return
@@ -227,6 +229,20 @@ def _apply_header(
             break
         owner[i] = rule.id
         _capture(found, captured)
+
+
+#: Header rules look for the first line of prose this far at most (in non-blank lines).
+HEADER_REACH = 40
+#: A line of prose: this many words or more, ending as a sentence does.
+PROSE_WORDS = 15
+
+
+def _prose_at(lines: list[str], nonblank: list[int], matcher: _Matcher) -> int:
+    """The position (among the non-blank lines) of the first line of prose, within `HEADER_REACH`."""
+    for position, i in enumerate(nonblank[:HEADER_REACH]):
+        if matcher.words(lines[i]) >= PROSE_WORDS and lines[i].rstrip("\"'”’»)] ")[-1:] in ".!?…":
+            return position
+    return min(len(nonblank), HEADER_REACH)
 
 
 def _apply_tail(

@@ -345,6 +345,29 @@ def title_features(base: np.ndarray, count: int) -> np.ndarray:
     return np.hstack([x, extra])
 
 
+#: A line repeated inside another is taken for an echoed headline from this many words on.
+ECHO_WORDS = 3
+
+
+def echoed_lines(keys: Sequence[str]) -> dict[int, int]:
+    """Among lines (case-folded), each line that another one starts or ends with, of
+    `ECHO_WORDS` words or more: a breadcrumb or a page title repeating the headline ("home news
+    <headline>", "<headline> | site"). Maps the longer line to the one it repeats."""
+    found: dict[int, int] = {}
+    for j, key in enumerate(keys):
+        if len(split_words(key)) < ECHO_WORDS:
+            continue
+        for i, other in enumerate(keys):
+            if i in found or len(other) <= len(key):
+                continue
+            # the repeat stands apart from the rest of the longer line (not "fact check" in "fact checks")
+            if (other.endswith(key) and not other[-len(key) - 1].isalnum()) or (
+                other.startswith(key) and not other[len(key)].isalnum()
+            ):
+                found[i] = j
+    return found
+
+
 def feature_names() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The names of the first, the second and the title model's inputs, in order."""
     neighbours = tuple(f"{name}@{by:+d}" for by in (-2, -1, 1, 2) for name in NEIGHBOUR_FEATURES)
@@ -449,10 +472,13 @@ class LineModel:
         second = np.vstack([np.hstack([x, context_features(p)]) for x, p in zip(xs, first, strict=True)])
         return np.split(self.second.predict(second), cuts)
 
-    def titles_of(self, bases: Sequence[np.ndarray]) -> list[int | None]:
+    def titles_of(self, bases: Sequence[np.ndarray], keys: Sequence[Sequence[str]] | None = None) -> list[int | None]:
         """For many texts (``bases``: the features of their first lines), the index of the headline
         among them if one looks enough like it (a headline needs a line after it); the title trees
-        are called once for them all."""
+        are called once for them all. With ``keys`` (the same lines, case-folded), a line that
+        another candidate repeats at its start or end is the headline that a breadcrumb or a page
+        title echoes ("Business | <headline>"): it wins over the line echoing it, and over a pick
+        the model is unsure of."""
         counts = [min(title_candidates(base[: TITLE_WINDOW + 2]), len(base[: TITLE_WINDOW + 2]) - 1) for base in bases]
         xs = [
             title_features(base[: TITLE_WINDOW + 2], count)
@@ -463,7 +489,7 @@ class LineModel:
             return [None] * len(bases)
         scores = iter(np.split(self.title.predict(np.vstack(xs)), np.cumsum([len(x) for x in xs])[:-1]))
         found: list[int | None] = []
-        for base, count in zip(bases, counts, strict=True):
+        for n, (base, count) in enumerate(zip(bases, counts, strict=True)):
             if count <= 0:
                 found.append(None)
                 continue
@@ -472,7 +498,13 @@ class LineModel:
             sentence = (base[:count, _column("sentence_end")] > 0) & (base[:count, _column("capitalised")] < 0.6)
             p = np.where(sentence, 0.0, next(scores))
             best = int(np.argmax(p))
-            found.append(best if p[best] >= 0.5 else None)
+            echoes = echoed_lines(keys[n][:count]) if keys is not None else {}
+            echoes = {at: line for at, line in echoes.items() if not sentence[line]}
+            if best in echoes:
+                best = echoes[best]
+            elif echoes and p[best] < 0.5:
+                best = min(echoes.values())
+            found.append(best if p[best] >= 0.5 or best in echoes.values() else None)
         return found
 
     def save(self, path: Path) -> None:
@@ -552,6 +584,11 @@ class _Page:
         assert self.table is not None
         return self.table.features([self.row_of[i] for i in lines])
 
+    def keys(self, lines: Sequence[int]) -> list[str]:
+        """``lines`` (line numbers of the text) case-folded."""
+        assert self.table is not None
+        return [self.table.keys[self.row_of[i]] for i in lines]
+
     def drop(self, p: np.ndarray, threshold: float) -> bool:
         """Take out the lines scored under ``threshold`` (never the best one); whether any went."""
         best = int(np.argmax(p))
@@ -601,11 +638,11 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
         page.table = LineTable([page.text[slice(*page.spans[i])] for i in page.alive])
         page.row_of = {line: row for row, line in enumerate(page.alive)}
     titled = [page for page in working if page.find_title]
-    first_look = model.titles_of([page.rows(page.alive[: TITLE_WINDOW + 2]) for page in titled])
+    first_look = model.titles_of(*_title_inputs(titled))
     for page, line in zip(titled, first_look, strict=True):
         page.headline = page.alive[line] if line is not None else None
     _rounds(working, model, threshold)
-    found = model.titles_of([page.rows(page.alive[: TITLE_WINDOW + 2]) for page in titled])
+    found = model.titles_of(*_title_inputs(titled))
     for page, line in zip(titled, found, strict=True):
         if line is not None:
             page.take_title(line)
@@ -616,6 +653,15 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
         page.headline = None
     _rounds(again, model, threshold)
     return [page.cut() for page in pages]
+
+
+def _title_inputs(pages: list[_Page]) -> tuple[list[np.ndarray], list[list[str]]]:
+    """The features and the case-folded text of each page's first lines left, for `LineModel.titles_of`."""
+    firsts = [page.alive[: TITLE_WINDOW + 2] for page in pages]
+    return (
+        [page.rows(lines) for page, lines in zip(pages, firsts, strict=True)],
+        [page.keys(lines) for page, lines in zip(pages, firsts, strict=True)],
+    )
 
 
 def _rounds(working: list[_Page], model: LineModel, threshold: float) -> None:

@@ -93,10 +93,17 @@ def test_header_block_after_the_title_is_removed_and_captured(tmp_path):
     assert text[removal.start : removal.end].endswith("2021")
 
 
-def test_header_only_looks_at_the_first_lines(tmp_path):
+def test_header_only_looks_above_the_first_line_of_prose(tmp_path):
     rules = engine_rules(tmp_path)
-    text = "\n\n".join(["Title", "One.", "Two.", "Three.", "Four.", "By Lois Lane", BODY])
+    text = "\n\n".join(["Title", "One.", BODY, "Two.", "Three.", "By Lois Lane", BODY])
     assert apply_rules(text, list(rules)).text == text
+
+
+def test_header_is_found_below_a_menu_longer_than_its_max_lines(tmp_path):
+    rules = engine_rules(tmp_path)
+    menu = ["Home", "World", "Sport", "Culture", "Weather", "Bridge Opens"]
+    text = "\n\n".join([*menu, "By Lois Lane", BODY])
+    assert apply_rules(text, list(rules)).text == "\n\n".join([*menu, BODY])
 
 
 def test_paragraph_rule_removes_the_whole_paragraph_but_respects_max_words(tmp_path):

@@ -13,7 +13,16 @@ import pytest
 from cleaner import Pipeline, Settings, load_rules, run_clean
 from cleaner.document import Document
 from cleaner.explain import explain
-from cleaner.linemodel import MODEL_PATH, LineModel, Trees, feature_names, load_model, model_cuts, model_removals
+from cleaner.linemodel import (
+    MODEL_PATH,
+    LineModel,
+    Trees,
+    echoed_lines,
+    feature_names,
+    load_model,
+    model_cuts,
+    model_removals,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules(ROOT / "rules")
@@ -128,3 +137,42 @@ def test_the_training_script_rebuilds_a_model_that_loads(tmp_path, monkeypatch):
     model = LineModel.load(out)
     assert model.trained_on["lines"] > 0 and "by_min_body_prob" in model.trained_on["held_out"]
     assert len(model.body_probability(["A line.", "Another line of text.", "Share"])) == 3
+
+
+def test_lines_repeated_at_the_start_or_end_of_another_are_echoes():
+    keys = [
+        "home latest news council votes to close the old bridge",
+        "council votes to close the old bridge",
+        "* fact check",
+        "* fact check: is the bridge really closing?",
+        "business | trade war keeps world guessing",
+        "trade war keeps world guessing",
+        "trade war keeps world guessingly long",
+    ]
+    # a repeat of two words ("fact check") is not a headline; a repeat must stand apart
+    assert echoed_lines(keys) == {0: 1, 4: 5}
+
+
+BREADCRUMB_PAGE = "\n".join(
+    [
+        "* Home",
+        "* World",
+        "* Sport",
+        "Home World News Council votes to close the old bridge for good",
+        "Council votes to close the old bridge for good",
+        "By Jane Doe",
+        "The town council voted on Tuesday to close the old bridge over the river for good, after engineers "
+        "found cracks in two of its piers.",
+        "Repairs would have cost more than a new bridge, the mayor said, and the crossing has been shut to lorries "
+        "since the spring.",
+        "A ferry will run until the new bridge opens in two years, the council said in a statement.",
+    ]
+)
+
+
+def test_a_headline_echoed_by_a_breadcrumb_is_the_title_not_the_breadcrumb():
+    doc = clean(BREADCRUMB_PAGE)
+    assert doc.metadata["title"] == "Council votes to close the old bridge for good"
+    assert "Home World News" not in doc.text
+    assert doc.text.startswith("The town council voted")
+    assert clean(doc.text).text == doc.text
