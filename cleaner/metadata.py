@@ -14,6 +14,8 @@ _DMY = regex.compile(r"^(\d{1,2})(?:er|º|\.)?\s+(?:de\s+)?(\p{L}+)\.?\s+(?:de\s
 _MDY = regex.compile(r"^(\p{L}+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _ISO = regex.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _TITLE_CASE_WORD = regex.compile(r"^\p{Lu}")
+#: An item of a list ("* Other story", "4. Other story") is not a headline.
+_LIST_ITEM = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
 
 
 def parse_date(text: str) -> str | None:
@@ -51,9 +53,11 @@ def looks_like_title(line: str) -> bool:
     True
     >>> looks_like_title("The army said on Monday that it had taken the town and would hold it.")
     False
+    >>> looks_like_title("* Other story of the day")
+    False
     """
     words = line_words(line)
-    if not 1 <= len(words) <= 30 or len(line) > 250 or line.endswith((":", ",", ";")):
+    if _LIST_ITEM.match(line) or not 1 <= len(words) <= 30 or len(line) > 250 or line.endswith((":", ",", ";")):
         return False
     if line.endswith((".", "!", "?", "…")):
         # A sentence-like line is a title only if it is in title case.

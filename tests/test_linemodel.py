@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -150,7 +151,7 @@ def test_lines_repeated_at_the_start_or_end_of_another_are_echoes():
         "trade war keeps world guessingly long",
     ]
     # a repeat of two words ("fact check") is not a headline; a repeat must stand apart
-    assert echoed_lines(keys) == {0: 1, 4: 5}
+    assert echoed_lines(keys) == {0: (1, False), 4: (5, False)}
 
 
 BREADCRUMB_PAGE = "\n".join(
@@ -176,3 +177,37 @@ def test_a_headline_echoed_by_a_breadcrumb_is_the_title_not_the_breadcrumb():
     assert "Home World News" not in doc.text
     assert doc.text.startswith("The town council voted")
     assert clean(doc.text).text == doc.text
+
+
+def test_the_pages_address_names_its_headline():
+    keys = [
+        "open houses around town",
+        "https://news.example.com/local/cat-found-in-new-mexico-after-1234.php",
+        "cat found in new mexico after going missing in oregon",
+    ]
+    assert echoed_lines(keys) == {1: (2, True)}
+    lines = BREADCRUMB_PAGE.split("\n")
+    lines[3] = "Single-family homes just listed for sale in San Antonio"
+    lines.insert(4, "https://www.example.com/news/article/council-votes-to-close-the-old-bridge-1234.php")
+    doc = clean("\n".join(lines))
+    assert doc.metadata["title"] == "Council votes to close the old bridge for good"
+
+
+def test_a_question_can_be_a_headline_a_list_item_cannot():
+    # a title model sure of every line: the rules around it decide
+    sure = Trees(
+        *(np.zeros((1, 1), dtype=int), np.zeros((1, 1))),
+        -np.ones((1, 1), dtype=int),
+        -np.ones((1, 1), dtype=int),
+        np.full((1, 1), 3.0),
+        0.0,
+        1.0,
+        0,
+    )
+    model = dataclasses.replace(MODEL, title=sure)
+    lines = BREADCRUMB_PAGE.split("\n")
+    lines[3] = "* Single-family homes just listed for sale in San Antonio"
+    lines[4] = "Is the old bridge safe to cross?"
+    assert model_removals("\n".join(lines), model, THRESHOLD).title == "Is the old bridge safe to cross?"
+    lines[4] = "Police arrested two men on Friday."
+    assert model_removals("\n".join(lines), model, THRESHOLD).title not in {lines[3], lines[4]}
