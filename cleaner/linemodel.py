@@ -169,6 +169,7 @@ class LineTable:
         # words that choose the stoplist, per line; the last choice and every line's density under it
         self._telling = [[w for w in ws if len(w) > 1] for ws in self.words]
         self._chosen_by: tuple[int, ...] | None = None
+        self._stoplist: frozenset[str] | None = None
         self._density = np.zeros(len(lines))
 
     def features(self, which: Iterable[int]) -> np.ndarray:
@@ -192,8 +193,11 @@ class LineTable:
             return
         sample = list(itertools.islice((w for i in key for w in self._telling[i]), STOPWORD_SAMPLE))
         stop = stopwords_for(sample)
-        self._density = np.array([sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws in self.words])
         self._chosen_by = key
+        if stop is self._stoplist:
+            return  # the same list again (the usual case): the densities stand
+        self._stoplist = stop
+        self._density = np.array([sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws in self.words])
 
 
 def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[float, ...]:
@@ -322,16 +326,23 @@ TITLE_WINDOW = 25
 #: echoed). Chosen on AEB's held-out folds: 0.5 finds 98 of 126 headlines, 0.3 99, 0.2 100, 0.15
 #: 101, with more lines taken on pages whose headline the set does not know ("Share Close ...").
 TITLE_MIN_PROB = 0.2
-#: A headline picked with this probability or more (or echoed) is sure enough that the short
-#: lines above it go with it (`title:before`); one picked with less goes alone.
+#: A headline picked with this probability or more (or named by the page's address) is sure
+#: enough that the short lines above it go with it (`title:before`); one picked with less goes alone.
 SURE_TITLE_PROB = 0.5
 
 
 class Headline(NamedTuple):
-    """The line the title model takes for the headline, and whether it is sure of it."""
+    """The line the title model takes for the headline, whether it is sure of it, and the lines
+    that repeat it (a breadcrumb or page title ending with it, the page's address)."""
 
     line: int
     sure: bool
+    echoes: tuple[int, ...] = ()
+
+
+def _is_address(key: str) -> bool:
+    """Whether a line is a web address ("www.site.com.br", "https://..."), not words."""
+    return "://" in key or "www." in key or ("." in key and " " not in key.strip())
 
 
 def _ends_sentence(key: str) -> bool:
@@ -546,12 +557,13 @@ class LineModel:
             # a line that reads as a sentence ("Police arrested two men on Friday.") is the body's
             # first, not a headline, unless it is in title case
             # ("Are you guys OK?" and "Only those who love..." are headlines all the same); nor is
-            # an item of a list (the related stories around the headline), nor a lead-in ("...:")
+            # an item of a list (the related stories around the headline), a lead-in ("...:") or
+            # an address
             unlikely = (
                 ((base[:count, _column("sentence_end")] > 0) & (base[:count, _column("capitalised")] < 0.6))
                 & np.array([_ends_sentence(key) for key in keys[n][:count]])
             ) | (base[:count, _column("bullet")] > 0)
-            unlikely |= np.array([key.endswith(":") for key in keys[n][:count]])
+            unlikely |= np.array([key.endswith(":") or _is_address(key) for key in keys[n][:count]])
             p = np.where(unlikely, 0.0, next(scores))
             best = int(np.argmax(p))
             echoes = {at: echo for at, echo in echoed_lines(keys[n][:count]).items() if not unlikely[echo[0]]}
@@ -563,8 +575,9 @@ class LineModel:
             elif echoes and p[best] < TITLE_MIN_PROB:
                 best = min(line for line, _ in echoes.values())
             echoed = best in {line for line, _ in echoes.values()}
-            sure = echoed or p[best] >= SURE_TITLE_PROB
-            found.append(Headline(best, sure) if sure or p[best] >= TITLE_MIN_PROB else None)
+            sure = best in addressed or p[best] >= SURE_TITLE_PROB
+            repeats = tuple(sorted(at for at, (line, _) in echoes.items() if line == best))
+            found.append(Headline(best, sure, repeats) if echoed or p[best] >= TITLE_MIN_PROB else None)
         return found
 
     def save(self, path: Path) -> None:
@@ -635,6 +648,7 @@ class _Page:
         #: line model, so that the headline can be looked for again among the lines left
         self.headline: int | None = None
         self.headline_sure = False
+        self.headline_echoes: tuple[int, ...] = ()  # line numbers of the text
         self.table: LineTable | None = None
         self.prob: dict[int, float] = {}
         self.removals: list[Removal] = []
@@ -658,7 +672,10 @@ class _Page:
         self.alive = [i for k, i in enumerate(self.alive) if k not in gone]
         return bool(gone)
 
-    def take_title(self, found: int, sure: bool) -> None:
+    def take_title(self, found: int, sure: bool, echoes: Sequence[int] = ()) -> None:
+        """Take line ``found`` (of the lines left) for the headline; the lines that repeat it
+        (``echoes``: line numbers of the text) go with it (``title:echo``), and, when the pick is
+        ``sure``, the short lines above it."""
         line = self.alive[found]
         self.title = self.text[slice(*self.spans[line])]
         self.removals.append(Removal("title", *self.spans[line]))
@@ -669,6 +686,9 @@ class _Page:
             self.alive = self.alive[found + 1 :]
         else:
             self.alive = [i for i in self.alive if i != line]
+        repeats = set(echoes) & set(self.alive)
+        self.removals.extend(Removal("title:echo", *self.spans[i]) for i in sorted(repeats))
+        self.alive = [i for i in self.alive if i not in repeats]
 
     def cut(self) -> ModelCut:
         if self.prob:
@@ -703,6 +723,7 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
     for page, pick in zip(titled, first_look, strict=True):
         page.headline = page.alive[pick.line] if pick is not None else None
         page.headline_sure = pick is not None and pick.sure
+        page.headline_echoes = tuple(page.alive[k] for k in pick.echoes) if pick is not None else ()
     _rounds(working, model, threshold)
     found = model.titles_of(*_title_inputs(titled))
     for k, (page, pick) in enumerate(zip(titled, found, strict=True)):
@@ -710,9 +731,11 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
             # none looks like the headline among the lines left: the first look's pick stands
             # (what echoed it, a breadcrumb or the page's address, may have gone as furniture),
             # if text still follows it
-            pick = found[k] = Headline(page.alive.index(page.headline), page.headline_sure)
-        if pick is not None:
-            page.take_title(*pick)
+            line = page.alive.index(page.headline)
+            pick = found[k] = Headline(line, page.headline_sure, page.headline_echoes)
+            page.take_title(line, pick.sure, pick.echoes)
+        elif pick is not None:
+            page.take_title(pick.line, pick.sure, [page.alive[e] for e in pick.echoes])
     # without the headline the lines left may read differently; and a line kept for the headline
     # that was not taken as one is the line model's again (cleaning the result again must agree)
     again = [page for page, line in zip(titled, found, strict=True) if line is not None or page.headline is not None]
