@@ -40,7 +40,8 @@ _HANDLE = regex.compile(r"(?:^|\s)[@#]\w|\w@\w")
 _CLOSERS = "\"'”’»)]"
 _ENDERS = frozenset(".!?…")
 _SENTENCE_BREAK = regex.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}")
-_BULLET = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
+#: An item of a list: "* Other story", "4. Other story".
+LIST_ITEM = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
 _SEPARATORS = (" | ", " • ", " · ", " / ", " › ", " » ")
 # 12.03.2019, 2019-03-12, 08:40, a year
 _NUMERIC_DATE = regex.compile(r"\d(?:\d?[./-]\d{1,2}[./-]\d{2,4}|\d?:\d\d|\d\d\d)")
@@ -223,7 +224,7 @@ def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[
         bool(_URL.search(line)),
         ("@" in line or "#" in line) and bool(_HANDLE.search(line)),
         ("©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line),
-        bool(_BULLET.match(line)),
+        bool(LIST_ITEM.match(line)),
         math.log1p(sum(map(line.count, _SEPARATORS))),
         bool(_NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(_DIGIT.search(line))),
         line[:1].islower(),

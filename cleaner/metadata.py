@@ -5,7 +5,7 @@ from __future__ import annotations
 import regex
 
 from .document import Document, Removal
-from .linemodel import TITLE_WINDOW
+from .linemodel import LIST_ITEM, TITLE_WINDOW
 from .normalize import tidy_whitespace
 from .words import MONTHS, canonical_words, line_spans
 from .words import words as line_words
@@ -14,8 +14,6 @@ _DMY = regex.compile(r"^(\d{1,2})(?:er|º|\.)?\s+(?:de\s+)?(\p{L}+)\.?\s+(?:de\s
 _MDY = regex.compile(r"^(\p{L}+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _ISO = regex.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _TITLE_CASE_WORD = regex.compile(r"^\p{Lu}")
-#: An item of a list ("* Other story", "4. Other story") is not a headline.
-_LIST_ITEM = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
 
 
 def parse_date(text: str) -> str | None:
@@ -57,7 +55,7 @@ def looks_like_title(line: str) -> bool:
     False
     """
     words = line_words(line)
-    if _LIST_ITEM.match(line) or not 1 <= len(words) <= 30 or len(line) > 250 or line.endswith((":", ",", ";")):
+    if LIST_ITEM.match(line) or not 1 <= len(words) <= 30 or len(line) > 250 or line.endswith((":", ",", ";")):
         return False
     if line.endswith((".", "!", "?", "…")):
         # A sentence-like line is a title only if it is in title case.
