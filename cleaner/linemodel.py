@@ -538,9 +538,9 @@ class LineModel:
         """For many texts (``bases``: the features of their first lines), the index of the headline
         among them if one looks enough like it (a headline needs a line after it); the title trees
         are called once for them all. ``keys`` are the same lines, case-folded: a line that
-        another candidate repeats at its start or end (or in a URL) is the headline that a breadcrumb or a page
-        title echoes ("Business | <headline>"): it wins over the line echoing it, and over a pick
-        the model is unsure of."""
+        another candidate repeats (`echoed_lines`) is the headline a breadcrumb, a page title or
+        the page's address echoes ("Business | <headline>"): it wins over the line echoing it and
+        over a pick the model is unsure of, and one the address names wins outright."""
         counts = [min(title_candidates(base[: TITLE_WINDOW + 2]), len(base[: TITLE_WINDOW + 2]) - 1) for base in bases]
         xs = [
             title_features(base[: TITLE_WINDOW + 2], count)
@@ -555,11 +555,10 @@ class LineModel:
             if count <= 0:
                 found.append(None)
                 continue
-            # a line that reads as a sentence ("Police arrested two men on Friday.") is the body's
-            # first, not a headline, unless it is in title case
-            # ("Are you guys OK?" and "Only those who love..." are headlines all the same); nor is
-            # an item of a list (the related stories around the headline), a lead-in ("...:") or
-            # an address
+            # not a headline: a statement ending in "." or "!" ("Police arrested two men on
+            # Friday.": the body's first sentence) unless in title case (a question or a line
+            # ending in "..." may be one); an item of a list (the related stories around the
+            # headline); a lead-in ("...:"); a web address
             unlikely = (
                 ((base[:count, _column("sentence_end")] > 0) & (base[:count, _column("capitalised")] < 0.6))
                 & np.array([_ends_sentence(key) for key in keys[n][:count]])
