@@ -235,12 +235,13 @@ def _apply_header(
 HEADER_REACH = 40
 #: A line of prose: this many words or more, ending as a sentence does.
 PROSE_WORDS = 15
+_SENTENCE_ENDS = frozenset(".!?…")
 
 
 def _prose_at(lines: list[str], nonblank: list[int], matcher: _Matcher) -> int:
     """The position (among the non-blank lines) of the first line of prose, within `HEADER_REACH`."""
     for position, i in enumerate(nonblank[:HEADER_REACH]):
-        if matcher.words(lines[i]) >= PROSE_WORDS and lines[i].rstrip("\"'”’»)] ")[-1:] in ".!?…":
+        if matcher.words(lines[i]) >= PROSE_WORDS and lines[i].rstrip("\"'”’»)] ")[-1:] in _SENTENCE_ENDS:
             return position
     return min(len(nonblank), HEADER_REACH)
 
