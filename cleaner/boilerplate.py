@@ -17,7 +17,7 @@ import regex
 from .document import Document, Flag, Removal
 from .normalize import tidy_whitespace
 from .rules import LiteralIndex, Rule, Rules, fold
-from .words import count_words, count_words_per_line, line_spans
+from .words import PROSE_WORDS, count_words, count_words_per_line, line_spans
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,10 @@ def apply_rules(
     for rule in rules:
         by_kind.setdefault(rule.kind, []).append(rule)
 
-    for rule in by_kind.get("header", []):
-        _apply_header(rule, lines, nonblank, owner, matcher, captured)
+    headers = by_kind.get("header", [])
+    prose_at = _prose_at(lines, nonblank, matcher) if headers else 0  # once for every header rule
+    for rule in headers:
+        _apply_header(rule, lines, nonblank, nonblank[: max(rule.max_lines, prose_at)], owner, matcher, captured)
     state = _Decisions(lines, nonblank, owner, matcher, captured, by_line if index is not None else None)
     _apply_paragraphs(by_kind.get("paragraph", []), state)
     _apply_lines(by_kind.get("line", []), state)
@@ -210,14 +212,14 @@ def _apply_header(
     rule: Rule,
     lines: list[str],
     nonblank: list[int],
+    window: list[int],
     owner: list[str | None],
     matcher: _Matcher,
     captured: dict[str, str],
 ) -> None:
-    """The block starts at the first matching line among the first ``max_lines``, or among the
-    lines above the first line of prose (a page's menus come before its byline), and runs while
+    """The block starts at the first matching line of ``window`` (the first ``max_lines``, or the
+    lines above the first line of prose: a page's menus come before its byline), and runs while
     lines match."""
-    window = nonblank[: max(rule.max_lines, _prose_at(lines, nonblank, matcher))]
     first = next((pos for pos, i in enumerate(window) if owner[i] is None and matcher.search(rule, lines[i])), None)
     if first is None:
         return
@@ -233,8 +235,6 @@ def _apply_header(
 
 #: Header rules look for the first line of prose this far at most (in non-blank lines).
 HEADER_REACH = 40
-#: A line of prose: this many words or more, ending as a sentence does.
-PROSE_WORDS = 15
 _SENTENCE_ENDS = frozenset(".!?…")
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import regex
 
 from .document import Document, Removal
-from .words import MONTHS, line_spans
+from .words import MONTHS, PROSE_WORDS, line_spans
 from .words import words as split_words
 
 MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
@@ -354,9 +354,9 @@ def _ends_sentence(key: str) -> bool:
 
 def title_candidates(base: np.ndarray) -> int:
     """How many lines from the top can be the headline: those before the first line of prose
-    (ten words or more, ending as a sentence), within `TITLE_WINDOW`."""
+    (`PROSE_WORDS` words or more, ending as a sentence), within `TITLE_WINDOW`."""
     words = np.expm1(base[:TITLE_WINDOW, _column("log_words")])
-    prose = np.flatnonzero((words >= 10) & (base[:TITLE_WINDOW, _column("sentence_end")] > 0) & (words >= 15))
+    prose = np.flatnonzero((words >= PROSE_WORDS) & (base[:TITLE_WINDOW, _column("sentence_end")] > 0))
     return int(prose[0]) if len(prose) else min(len(base), TITLE_WINDOW)
 
 
@@ -619,10 +619,6 @@ MIN_LINES = 3
 #: Rounds of scoring at most: a removal changes its neighbours' context, so the model runs again
 #: on what it left until it removes nothing (cleaning clean text must change nothing).
 MAX_ROUNDS = 8
-
-
-#: A line of this many words above the headline is prose, not top furniture: it stays.
-PROSE_WORDS = 15
 
 
 @dataclass

@@ -28,6 +28,10 @@ _MONTHS = {
 #: Month names and abbreviations (en fr es it pt de ru), lower-cased, to their number.
 MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
 
+#: A line of prose (the body begins here, not furniture): this many words or more, ending as a
+#: sentence does. Header rules look above it; the headline is looked for above it.
+PROSE_WORDS = 15
+
 _WORD = regex.compile(r"\w+")
 #: Punctuation that is often the only thing not ASCII in English text: ’‘“”—–…«»„ and a no-break space.
 _TYPOGRAPHY = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026\u00ab\u00bb\u201e\u00a0"
