@@ -9,6 +9,7 @@ hashes, see `shingle_hash`), kept as compact bytes.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -180,11 +181,12 @@ def sample_array(sample: bytes) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """A text as verification compares it: its shingles' 64-bit hashes in text order and as a set."""
+    """A text as verification compares it: its shingles' 64-bit hashes in text order, and sorted
+    (repeats kept: a lookup needs no more, and dropping them costs as much as the sort)."""
 
     words: int
     hashes: np.ndarray
-    distinct: np.ndarray
+    ordered: np.ndarray
 
     @classmethod
     def of(cls, text: str, ngram: int) -> Profile:
@@ -193,10 +195,7 @@ class Profile:
 
     @classmethod
     def made(cls, words: int, hashes: np.ndarray) -> Profile:
-        ordered = np.sort(hashes)
-        if ordered.size > 1:
-            ordered = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
-        return cls(words, hashes, ordered)
+        return cls(words, hashes, np.sort(hashes))
 
     @staticmethod
     def to_bytes(words: int, hashes: np.ndarray) -> bytes:
@@ -236,8 +235,8 @@ def overlap(a: Profile, b: Profile, ngram: int) -> Overlap:
     """
     if not a.words or not b.words:
         return Overlap(float(a.words == b.words), float(a.words == b.words), 0)
-    covered_a = _covered(_within(a.hashes, b.distinct), a.words, ngram)
-    covered_b = _covered(_within(b.hashes, a.distinct), b.words, ngram)
+    covered_a = _covered(_within(a.hashes, b.ordered), a.words, ngram)
+    covered_b = _covered(_within(b.hashes, a.ordered), b.words, ngram)
     shorter = min((a.words, covered_a), (b.words, covered_b), key=lambda wc: (wc[0], -wc[1]))
     return Overlap(
         round((covered_a + covered_b) / (a.words + b.words), 4), round(shorter[1] / shorter[0], 4), shorter[0]
@@ -250,17 +249,18 @@ def jaccard(a: Profile, b: Profile) -> float:
     >>> jaccard(Profile.of("a b c d", 2), Profile.of("a b c e", 2))
     0.5
     """
-    if not a.distinct.size and not b.distinct.size:
+    distinct_a, distinct_b = np.unique(a.ordered), np.unique(b.ordered)
+    if not distinct_a.size and not distinct_b.size:
         return 1.0
-    shared = int(np.count_nonzero(_within(a.distinct, b.distinct))) if b.distinct.size else 0
-    return round(shared / (a.distinct.size + b.distinct.size - shared), 4)
+    shared = int(np.count_nonzero(_within(distinct_a, distinct_b))) if distinct_b.size else 0
+    return round(shared / (distinct_a.size + distinct_b.size - shared), 4)
 
 
-def _within(values: np.ndarray, distinct: np.ndarray) -> np.ndarray:
-    """Which ``values`` are in ``distinct`` (sorted): np.isin, without its setup on short arrays."""
-    at = np.searchsorted(distinct, values)
-    at[at == distinct.size] = 0
-    return distinct[at] == values
+def _within(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``ordered`` (sorted): np.isin, without its setup on short arrays."""
+    at = np.searchsorted(ordered, values)
+    at[at == ordered.size] = 0
+    return ordered[at] == values
 
 
 def _covered(shared: np.ndarray, words: int, ngram: int) -> int:
@@ -321,6 +321,12 @@ def candidate_threshold(threshold: float) -> float:
 MIN_NEAR_WORDS = 25
 #: A shingle sampled in more documents than this is a common phrase, not evidence of copying.
 MAX_SAMPLE_GROUP = 64
+#: Documents sharing a band beyond this many are proposed as a star and a chain (each with the
+#: first, each with the next, in id order), not as every pair: a band shared so widely is a
+#: site's furniture in short texts (every pair would be verified: quadratic), or many copies of
+#: one text, which the star and chain join all the same. A copy pair inside a furniture bucket
+#: still meets in the bands its own words fill.
+MAX_BAND_GROUP = 64
 
 
 class _UnionFind:
@@ -369,7 +375,8 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.nda
 
     The candidates MinHashLSH's hash tables give, found by sorting each band's keys with numpy
     instead of inserting and querying one document at a time: the same grouping a distributed
-    engine does by shuffling band keys.
+    engine does by shuffling band keys. A bucket of more than `MAX_BAND_GROUP` gives its
+    `band_star` instead of every pair.
     """
     found = []
     for band in range(bands):
@@ -378,10 +385,27 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.nda
         with np.errstate(over="ignore"):
             for column in range(1, rows):  # a 64-bit key per band; a rare collision only adds a candidate
                 keys = keys * np.uint64(0x9E3779B97F4A7C15) + block[:, column]
-        order = np.argsort(keys, kind="stable")
-        found.append(_group_pairs(order, keys[order]))
+        order = np.argsort(keys)  # (the pairs are sorted below: the order within a group does not matter)
+        ordered = keys[order]
+        found.append(_group_pairs(order, ordered, MAX_BAND_GROUP))
+        starts, sizes = _groups(ordered)
+        for start, size in zip(starts[sizes > MAX_BAND_GROUP], sizes[sizes > MAX_BAND_GROUP], strict=True):
+            found.append(band_star(np.sort(order[start : start + size])))
     pairs = np.sort(np.concatenate(found), axis=1) if found else np.empty((0, 2), dtype=np.int64)
     return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def band_star(members: np.ndarray) -> np.ndarray:
+    """The pairs proposed for a bucket of more than `MAX_BAND_GROUP` ``members`` (sorted): each
+    with the first, and each with the next.
+
+    >>> band_star(np.array([3, 5, 8, 9])).tolist()
+    [[3, 5], [3, 8], [3, 9], [5, 8], [8, 9]]
+    """
+    first = np.full(len(members) - 1, members[0])
+    star = np.stack([first, members[1:]], axis=1)
+    chain = np.stack([members[1:-1], members[2:]], axis=1)
+    return np.concatenate([star, chain]).astype(np.int64)
 
 
 def _group_pairs(members: np.ndarray, keys: np.ndarray, largest: int | None = None) -> np.ndarray:
@@ -419,7 +443,9 @@ def sample_pairs(samples: Sequence[np.ndarray]) -> np.ndarray:
         (np.concatenate(samples).astype(np.uint64) << np.uint64(32))
         | np.repeat(np.arange(len(samples), dtype=np.uint64), sizes)
     )
-    values, owners = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    halves = keys.view(np.uint32).reshape(-1, 2)  # each key's two halves, without copying them
+    high = 1 if sys.byteorder == "little" else 0
+    values, owners = halves[:, high], halves[:, 1 - high]
     _, counts = _groups(values)
     common = np.repeat(counts > MAX_SAMPLE_GROUP, counts)
     sizes = np.bincount(owners[~common], minlength=len(samples))
@@ -513,7 +539,7 @@ def near_duplicate_clusters(
     unique = [c for c in ordered if c.id not in repeated]
     pairs: list[tuple[str, str]] = []
     if len(unique) > 1:
-        matrix = np.stack([signature_array(c.signature) for c in unique])
+        matrix = signature_array(b"".join(c.signature for c in unique)).reshape(len(unique), -1)
         bands, rows = lsh_bands(candidate_threshold(threshold), num_perm)
         found = [lsh_candidate_pairs(matrix, bands, rows)]
         if containment < 1.0:
@@ -524,10 +550,12 @@ def near_duplicate_clusters(
 
 def exact_groups(digests: Iterable[tuple[str, str]]) -> list[list[str]]:
     """Ids that share a digest, each group sorted, from ``(digest, id)`` pairs."""
-    groups: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}  # only digests seen twice: most documents are unique
     for digest, doc_id in digests:
-        groups.setdefault(digest, []).append(doc_id)
-    return sorted(sorted(group) for group in groups.values() if len(group) > 1)
+        if (seen := first.setdefault(digest, doc_id)) != doc_id:
+            groups.setdefault(digest, [seen]).append(doc_id)
+    return sorted(sorted(group) for group in groups.values())
 
 
 def resolve_duplicates(

@@ -19,6 +19,7 @@ from typing import Any
 
 from .config import Settings
 from .dedup import (
+    MAX_BAND_GROUP,
     MAX_SAMPLE_GROUP,
     Candidate,
     Duplicate,
@@ -72,7 +73,10 @@ def _collect(acc: list[str], item: tuple[Any, str]) -> list[str]:
 
 
 def _pairs(bucket: tuple[Any, list[str]]) -> list[tuple[str, str]]:
-    return list(itertools.combinations(sorted(bucket[1]), 2))
+    members = sorted(bucket[1])
+    if len(members) > MAX_BAND_GROUP:  # a star and a chain (as `band_star` gives)
+        return [(members[0], other) for other in members[1:]] + list(itertools.pairwise(members[1:]))
+    return list(itertools.combinations(members, 2))
 
 
 def _sample_items(candidates: Iterable[Candidate]) -> list[tuple[int, tuple[str, int]]]:

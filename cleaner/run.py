@@ -214,6 +214,7 @@ class _Spill:
     def __init__(self, folder: Path) -> None:
         self._handle = tempfile.TemporaryFile(dir=folder, prefix=".cleaner-spill-")  # noqa: SIM115 (closed in run_clean)
         self._where: dict[str, tuple[int, int, int]] = {}  # offset, entry size, profile size
+        self._unflushed = False  # written since the last read: reads go past the write buffer
 
     def add(self, doc: Document) -> None:
         record = corpus_record(doc) if doc.status == "kept" else None
@@ -231,6 +232,7 @@ class _Spill:
             self._where[doc.id] = (self._handle.tell(), len(data), len(profile))
             self._handle.write(data)
             self._handle.write(profile)
+            self._unflushed = True
         except OSError as exc:
             raise OutputError(f"cannot write the run's scratch file: {exc.strerror or exc}") from exc
 
@@ -247,17 +249,27 @@ class _Spill:
         offset, size, profile = self._where[doc_id]
         if not profile:
             return None
-        self._handle.seek(offset + size)
-        data = self._handle.read(profile)
-        self._handle.seek(0, 2)  # back to the end for the next add
-        return Profile.from_bytes(data)
+        return Profile.from_bytes(self._read(offset + size, profile))
 
     def get(self, doc_id: str) -> dict[str, Any]:
         offset, size, _ = self._where[doc_id]
-        self._handle.seek(offset)
-        entry = pickle.loads(self._handle.read(size))
-        self._handle.seek(0, 2)  # back to the end for the next add
-        return dict(entry)
+        return dict(pickle.loads(self._read(offset, size)))
+
+    def _read(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset``, with one system call where the system has positioned reads
+        (the file's own position stays at the end for the next add)."""
+        if self._unflushed:
+            self._handle.flush()
+            self._unflushed = False
+        try:
+            if hasattr(os, "pread"):  # (not on Windows)
+                return os.pread(self._handle.fileno(), size, offset)
+            self._handle.seek(offset)
+            data = self._handle.read(size)
+            self._handle.seek(0, 2)
+            return data
+        except OSError as exc:
+            raise OutputError(f"cannot read the run's scratch file: {exc.strerror or exc}") from exc
 
     def close(self) -> None:
         self._handle.close()

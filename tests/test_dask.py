@@ -114,6 +114,18 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
     assert result.stderr.startswith("cleaner: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
 
 
+def test_a_band_bucket_past_the_limit_gives_the_local_star_and_chain():
+    import numpy as np
+
+    from cleaner import distributed as dist
+    from cleaner.dedup import MAX_BAND_GROUP, band_star
+
+    ids = [f"d{i:03d}" for i in range(MAX_BAND_GROUP + 10)]
+    local = {(ids[i], ids[j]) for i, j in band_star(np.arange(len(ids))).tolist()}
+    assert set(dist._pairs(("band key", ids[::-1]))) == local
+    assert len(dist._pairs(("band key", ids[:MAX_BAND_GROUP]))) == MAX_BAND_GROUP * (MAX_BAND_GROUP - 1) // 2
+
+
 def test_distributed_grouping_decides_as_the_local_one(tmp_path, monkeypatch):
     """Band and sample grouping and exact groups on the cluster, the pairs verified on the driver
     from the texts: the same duplicates as `near_duplicate_clusters`, anchors and all."""
@@ -122,9 +134,10 @@ def test_distributed_grouping_decides_as_the_local_one(tmp_path, monkeypatch):
 
     from distributed import Client, LocalCluster
 
+    from cleaner import dedup
     from cleaner import distributed as dist
     from cleaner.config import Settings
-    from cleaner.dedup import fingerprint, near_duplicate_clusters
+    from cleaner.dedup import band_star, fingerprint, near_duplicate_clusters
     from cleaner.document import Document
     from cleaner.pipeline import candidate
 
@@ -143,18 +156,24 @@ def test_distributed_grouping_decides_as_the_local_one(tmp_path, monkeypatch):
     for k in range(100):  # (it must not count in a sample's size either, or these excerpts are missed)
         texts[f"d{k:05d}"] += " " + phrase
         texts[f"d{1999 - k:05d}"] += " " + phrase
+    wrapper = " ".join(rng.choice(vocab) for _ in range(100))  # furniture: band buckets past MAX_BAND_GROUP
+    for k in range(500):
+        texts[f"f{k:05d}"] = wrapper + " " + " ".join(f"own{k}x{rng.randrange(10**6)}" for _ in range(50))
+    stars = []
+    monkeypatch.setattr(dedup, "band_star", lambda members: stars.append(len(members)) or band_star(members))
     candidates = []
     for order, (doc_id, text) in enumerate(sorted(texts.items())):
         found = candidate(fingerprint(Document(doc_id, text, "t")), order)
         candidates.append(dataclasses.replace(found, anchored=order % 500 == 3))
     settings = Settings()
     local = near_duplicate_clusters(candidates, 0.7, 128, 0.8, texts=texts.get)
+    assert stars and max(stars) > dedup.MAX_BAND_GROUP  # the dask grouping proposes the same star and chain
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
         chunks = dist.CandidateChunks(tmp_path)
         for c in candidates:
             chunks.add(c)
         chunks.flush()
-        assert len(chunks.paths) == 5
+        assert len(chunks.paths) == 6
         assert dist.dask_duplicates(chunks.paths, settings, texts.get) == local
     assert len(local) >= 195 and all(d.containment is not None for d in local)
     assert sum(d.similarity < 0.7 for d in local) >= 50  # excerpts, found by their samples

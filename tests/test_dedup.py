@@ -183,6 +183,47 @@ def test_band_grouping_finds_exactly_what_minhashlsh_finds():
     assert expected and found == expected
 
 
+def test_a_band_shared_by_many_documents_proposes_a_star_and_a_chain_not_every_pair():
+    import numpy as np
+
+    from cleaner.dedup import MAX_BAND_GROUP, lsh_candidate_pairs
+
+    rng = np.random.default_rng(3)
+    n = 5 * MAX_BAND_GROUP
+    signatures = rng.integers(0, 2**32, size=(n, 8), dtype=np.uint32)
+    signatures[:, :4] = 42  # all n share the first band (a site's furniture): n * (n - 1) / 2 pairs
+    found = {tuple(p) for p in lsh_candidate_pairs(signatures, 2, 4).tolist()}
+    assert found == {(0, j) for j in range(1, n)} | {(j, j + 1) for j in range(1, n - 1)}
+    signatures[:MAX_BAND_GROUP, :4] = 7  # a bucket of MAX_BAND_GROUP: every pair, as MinHashLSH gives
+    found = {tuple(p) for p in lsh_candidate_pairs(signatures, 2, 4).tolist()}
+    assert {(i, j) for i in range(MAX_BAND_GROUP) for j in range(i + 1, MAX_BAND_GROUP)} <= found
+
+
+def test_many_copies_of_one_text_are_one_cluster_beyond_the_band_group_limit():
+    from cleaner.dedup import MAX_BAND_GROUP
+
+    base = paragraphs_article(40)
+    texts = {f"c{k:03d}": f"{base} Reported by desk {k}." for k in range(2 * MAX_BAND_GROUP)}  # every band shared
+    found = near_duplicate_clusters([fingerprinted(i, t) for i, t in texts.items()], texts=texts.get)
+    assert len(found) == len(texts) - 1 and len({d.of for d in found}) == 1
+
+
+def test_furniture_shared_by_many_short_texts_is_not_a_quadratic_number_of_proposals():
+    import numpy as np
+
+    from cleaner.dedup import lsh_bands, lsh_candidate_pairs, signature_array
+
+    wrapper = article(41, 100)  # a site's header and footer, on every page no rule or template removed
+    texts = {f"p{k:03d}": f"{wrapper}\n\n{article(100 + k, 50)}" for k in range(600)}
+    texts["p599"] = edited(texts["p007"], 0.02, 1)  # one real copy among them
+    docs = [fingerprinted(i, t) for i, t in texts.items()]
+    signatures = np.stack([signature_array(d.signature) for d in docs])
+    pairs = lsh_candidate_pairs(signatures, *lsh_bands(0.35, 128))
+    assert len(pairs) < 20 * len(docs) < len(docs) * (len(docs) - 1) // 8  # every pair was proposed
+    found = near_duplicate_clusters(docs, texts=texts.get)
+    assert [(d.id, d.of) for d in found] in ([("p599", "p007")], [("p007", "p599")])
+
+
 # verification on the texts (issue 15)
 
 
