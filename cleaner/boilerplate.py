@@ -17,7 +17,7 @@ import regex
 from .document import Document, Flag, Removal
 from .normalize import tidy_whitespace
 from .rules import LiteralIndex, Rule, Rules, fold
-from .words import PROSE_WORDS, count_words, count_words_per_line, line_spans
+from .words import CLOSERS, PROSE_WORDS, SENTENCE_ENDS, count_words, count_words_per_line, line_spans
 
 log = logging.getLogger(__name__)
 
@@ -235,13 +235,12 @@ def _apply_header(
 
 #: Header rules look for the first line of prose this far at most (in non-blank lines).
 HEADER_REACH = 40
-_SENTENCE_ENDS = frozenset(".!?…")
 
 
 def _prose_at(lines: list[str], nonblank: list[int], matcher: _Matcher) -> int:
     """The position (among the non-blank lines) of the first line of prose, within `HEADER_REACH`."""
     for position, i in enumerate(nonblank[:HEADER_REACH]):
-        if matcher.words(lines[i]) >= PROSE_WORDS and lines[i].rstrip("\"'”’»)] ")[-1:] in _SENTENCE_ENDS:
+        if matcher.words(lines[i]) >= PROSE_WORDS and lines[i].rstrip(CLOSERS + " ")[-1:] in SENTENCE_ENDS:
             return position
     return min(len(nonblank), HEADER_REACH)
 

@@ -29,7 +29,8 @@ from .rules import Rules
 log = logging.getLogger(__name__)
 
 INDEX = "index.sqlite"
-SCHEMA_VERSION = 3  # 2: shingle hashes combine word hashes (signatures differ from 1); 3: shingle samples
+SCHEMA_VERSION = 4  # 2: shingle hashes combine word hashes (signatures differ from 1); 3: shingle samples;
+# 4: Chinese and Japanese shingled by character
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (source TEXT PRIMARY KEY, digest TEXT NOT NULL);

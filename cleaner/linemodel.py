@@ -29,7 +29,7 @@ import numpy as np
 import regex
 
 from .document import Document, Removal
-from .words import MONTHS, PROSE_WORDS, line_spans
+from .words import CLOSERS, MONTHS, PROSE_WORDS, SENTENCE_ENDS, line_spans
 from .words import words as split_words
 
 MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
@@ -37,8 +37,6 @@ MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
 # Each pattern starts with a literal or a digit, so that it is cheap on long lines.
 _URL = regex.compile(r"https?://|www\.|\.(?:com|org|net|info|ru|de|fr|uk|io)\b")
 _HANDLE = regex.compile(r"(?:^|\s)[@#]\w|\w@\w")
-_CLOSERS = "\"'”’»)]"
-_ENDERS = frozenset(".!?…")
 _SENTENCE_BREAK = regex.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}")
 #: An item of a list: "* Other story", "4. Other story".
 LIST_ITEM = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
@@ -213,7 +211,7 @@ def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[
         1 <= n <= 3,
         4 <= n <= 9,
         10 <= n <= 24,
-        line.rstrip(_CLOSERS)[-1:] in _ENDERS,
+        line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS,
         line.endswith(":"),
         math.log1p(len(_SENTENCE_BREAK.findall(line))),
         line.count(",") / (n + 1),
@@ -348,7 +346,7 @@ def _is_address(key: str) -> bool:
 
 def _ends_sentence(key: str) -> bool:
     """Whether a line ends as a statement does: with a full stop or "!" (not "?" or "...")."""
-    end = key.rstrip(_CLOSERS + " ")
+    end = key.rstrip(CLOSERS + " ")
     return end.endswith((".", "!")) and not end.endswith("..")
 
 

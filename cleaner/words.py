@@ -2,6 +2,8 @@
 module reads Unicode), found quickly.
 
 Rules count words with it (``max_words``), dedup shingles them, titles are compared by them.
+Dedup's words (`canonical_words`) also split Chinese and Japanese, written without spaces
+between words, into their characters, as character n-grams are the usual unit there.
 """
 
 from __future__ import annotations
@@ -28,11 +30,21 @@ _MONTHS = {
 #: Month names and abbreviations (en fr es it pt de ru), lower-cased, to their number.
 MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
 
+#: What a sentence ends with, before any `CLOSERS`.
+SENTENCE_ENDS = frozenset(".!?…")
+#: Closing quotes and brackets that may follow a sentence's end.
+CLOSERS = "\"'”’»)]"
+
 #: A line of prose (the body begins here, not furniture): this many words or more, ending as a
 #: sentence does. Header rules look above it; the headline is looked for above it.
 PROSE_WORDS = 15
 
 _WORD = regex.compile(r"\w+")
+#: The scripts written without spaces between words: each of their word characters is a word to dedup.
+_UNSPACED = regex.compile(r"(?=\w)[\p{Han}\p{Hiragana}\p{Katakana}]")
+#: Every byte under 0xE3: what is left of a text's UTF-8 is the lead bytes of characters from
+#: U+3000 up, where those scripts are (the regex search would cost as much as the words).
+_BELOW_U3000 = bytes(range(0xE3))
 #: Punctuation that is often the only thing not ASCII in English text: ’‘“”—–…«»„ and a no-break space.
 _TYPOGRAPHY = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026\u00ab\u00bb\u201e\u00a0"
 _NON_ASCII_NON_WORD = regex.compile(r"[^\w\x00-\x7f]+")
@@ -94,12 +106,17 @@ def count_words(text: str) -> int:
 
 
 def canonical_words(text: str) -> list[str]:
-    """The words that identify a text: NFKC, case-folded, punctuation and spacing ignored.
+    """The words that identify a text: NFKC, case-folded, punctuation and spacing ignored; in
+    Chinese and Japanese, each ideograph or kana (a sentence there is one run of word characters,
+    which would make every text a handful of "words" and no two texts near copies).
 
-    >>> canonical_words("The  Army's   ATTACK!")
-    ['the', 'army', 's', 'attack']
+    >>> canonical_words("The  Army's   ATTACK!"), canonical_words("東京のニュース")
+    (['the', 'army', 's', 'attack'], ['東', '京', 'の', 'ニ', 'ュ', 'ー', 'ス'])
     """
-    return words(unicodedata.normalize("NFKC", text).casefold())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii() and folded.encode("utf-8", "surrogatepass").translate(None, _BELOW_U3000):
+        folded = _UNSPACED.sub(r" \g<0> ", folded)
+    return words(folded)
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:

@@ -244,6 +244,25 @@ def edited(text, share, seed):
     return " ".join(words)
 
 
+def test_a_chinese_copy_with_a_few_characters_changed_is_found_distinct_articles_are_not():
+    rng = random.Random(11)
+    pool = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+
+    def chinese(chars):  # clauses of 8 to 20 characters: each a single run of word characters
+        out = []
+        while sum(map(len, out)) < chars:
+            out.append("".join(rng.choice(pool) for _ in range(rng.randint(8, 20))) + rng.choice("，。"))
+        return "".join(out)
+
+    base, other = chinese(400), chinese(400)
+    copy = list(base)
+    for at in rng.sample(range(len(copy)), 8):  # 2% of the characters replaced
+        copy[at] = rng.choice(pool) if copy[at] not in "，。" else copy[at]
+    texts = {"a": base, "b": "".join(copy), "c": other}
+    found = near_duplicate_clusters([fingerprinted(i, t) for i, t in texts.items()], texts=texts.get)
+    assert [(d.id, d.of) for d in found] in ([("a", "b")], [("b", "a")])
+
+
 def test_a_copy_with_five_percent_of_its_words_replaced_is_found_on_the_texts_not_on_the_estimate():
     from cleaner.dedup import Profile, jaccard, overlap
 

@@ -3,10 +3,16 @@
 import unicodedata
 
 import pytest
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner.words import _TYPOGRAPHY, _WORD, canonical_words, count_words, count_words_per_line, words
+
+#: Dedup's word: a run of word characters, or one ideograph or kana
+_CANONICAL = regex.compile(
+    r"(?=\w)[\p{Han}\p{Hiragana}\p{Katakana}]|(?:(?!(?=\w)[\p{Han}\p{Hiragana}\p{Katakana}])\w)+"
+)
 
 TEXTS = [
     "Plain ASCII: it's 3 o'clock, x_y & z-w!",
@@ -18,6 +24,7 @@ TEXTS = [
     "tab\tand\x1fcontrol\x00chars",
     "lone \ud800 surrogate and a\u0301b combining, © 2024 € 5 × 3",
     "line\u2028separator\x85next",
+    "東京都の人口は1400万人。カタカナのコーヒー、mixed漢字text ⺀ 〆切 々",
     "",
 ]
 
@@ -31,7 +38,19 @@ def test_words_are_the_pattern_s_words(text):
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_canonical_words_fold_case_and_compatibility_forms(text):
-    assert canonical_words(text) == _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    assert canonical_words(text) == _CANONICAL.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+@given(st.text())
+def test_any_text_has_the_canonical_pattern_s_words(text):
+    assert canonical_words(text) == _CANONICAL.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def test_chinese_and_japanese_are_shingled_by_character_other_scripts_by_word():
+    assert canonical_words("我们的新闻。") == ["我", "们", "的", "新", "闻"]
+    assert canonical_words("東京のニュース abc") == ["東", "京", "の", "ニ", "ュ", "ー", "ス", "abc"]
+    assert canonical_words("한국어 뉴스") == ["한국어", "뉴스"]  # Korean is written with spaces
+    assert words("我们的新闻") == ["我们的新闻"]  # rules and the line model count words as before
 
 
 def test_canonical_words_ignore_punctuation_and_case():
