@@ -386,9 +386,8 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.nda
             for column in range(1, rows):  # a 64-bit key per band; a rare collision only adds a candidate
                 keys = keys * np.uint64(0x9E3779B97F4A7C15) + block[:, column]
         order = np.argsort(keys)  # (the pairs are sorted below: the order within a group does not matter)
-        ordered = keys[order]
-        found.append(_group_pairs(order, ordered, MAX_BAND_GROUP))
-        starts, sizes = _groups(ordered)
+        starts, sizes = _groups(keys[order])
+        found.append(_group_pairs(order, starts, sizes, MAX_BAND_GROUP))
         for start, size in zip(starts[sizes > MAX_BAND_GROUP], sizes[sizes > MAX_BAND_GROUP], strict=True):
             found.append(band_star(np.sort(order[start : start + size])))
     pairs = np.sort(np.concatenate(found), axis=1) if found else np.empty((0, 2), dtype=np.int64)
@@ -408,11 +407,10 @@ def band_star(members: np.ndarray) -> np.ndarray:
     return np.concatenate([star, chain]).astype(np.int64)
 
 
-def _group_pairs(members: np.ndarray, keys: np.ndarray, largest: int | None = None) -> np.ndarray:
-    """Every pair of ``members`` that share a key (``keys`` sorted), from groups of at most
-    ``largest``; ``(n, 2)``, each pair as often as the groups they share."""
-    starts, sizes = _groups(keys)
-    chosen = (sizes >= 2) if largest is None else (sizes >= 2) & (sizes <= largest)
+def _group_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, largest: int) -> np.ndarray:
+    """Every pair of ``members`` that share a key, from the `_groups` of their sorted keys of at
+    most ``largest``; ``(n, 2)``, each pair as often as the groups they share."""
+    chosen = (sizes >= 2) & (sizes <= largest)
     starts, sizes = starts[chosen], sizes[chosen]
     # each element of a group pairs with the ones after it: all of it with repeat and arange
     within = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -446,10 +444,10 @@ def sample_pairs(samples: Sequence[np.ndarray]) -> np.ndarray:
     halves = keys.view(np.uint32).reshape(-1, 2)  # each key's two halves, without copying them
     high = 1 if sys.byteorder == "little" else 0
     values, owners = halves[:, high], halves[:, 1 - high]
-    _, counts = _groups(values)
+    starts, counts = _groups(values)
     common = np.repeat(counts > MAX_SAMPLE_GROUP, counts)
     sizes = np.bincount(owners[~common], minlength=len(samples))
-    pairs = _group_pairs(owners, values, MAX_SAMPLE_GROUP)  # (owners ascending in a group: i < j)
+    pairs = _group_pairs(owners, starts, counts, MAX_SAMPLE_GROUP)  # (owners ascending in a group: i < j)
     if not len(pairs):
         return pairs
     codes, shared = np.unique(pairs[:, 0] * len(samples) + pairs[:, 1], return_counts=True)
