@@ -404,7 +404,7 @@ def echoed_lines(keys: Sequence[str]) -> dict[int, tuple[int, bool]]:
     for j, key in enumerate(keys):
         if len(split_words(key)) < ECHO_WORDS:
             continue
-        slug = _slug(key)
+        slug = _slug(key) if segments else ""  # (only an address is compared by slug)
         for i, other in enumerate(keys):
             if i in found or i == j:
                 continue
