@@ -20,6 +20,7 @@ Backends, behind `LanguageDetector`:
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -43,6 +44,8 @@ MIN_SAMPLE = 150
 TAIL_WEIGHT = 0.5
 #: A paragraph is foreign when the detector is at least this sure of another language.
 FOREIGN_PROB = 0.9
+#: Words whose vectors (log-likelihood per language, 440 bytes each) the langdetect backend keeps.
+WORD_CACHE = 100_000
 
 _LETTER = regex.compile(r"\p{L}")
 _ENOUGH_LETTERS = regex.compile(rf"(?:\P{{L}}*\p{{L}}){{{MIN_LETTERS}}}")  # stops as soon as it has them
@@ -107,15 +110,16 @@ class LangdetectProfiles:
         self._log_probs = np.log(probs + self._SMOOTHING).astype(np.float32)
         del factory, probs
         # NGram.normalize is a pure function of one character: apply it as one translate table.
-        self._table = {c: n for c in range(0x10000) if (n := NGram.normalize(chr(c))) != chr(c)}
+        self._table = {c: n for c in range(0x10000) if (n := NGram.normalize(chr(c))) != chr(c) and c != 0x0A}
         self._clean = (Detector.URL_RE, Detector.MAIL_RE, NGram.normalize_vi)
-        self._words: dict[str, list[int]] = {}
+        # each word's log-likelihood under every language (the sum over its n-grams), kept for
+        # the first `WORD_CACHE` words met: a word's vector is the same whether kept or not
+        self._slots: dict[str, int | None] = {}
+        self._vectors = np.empty((WORD_CACHE, len(self._languages)))
+        self._kept = 0
 
     def _word_rows(self, word: str) -> list[int]:
         """The profile rows of one word's 1- to 3-grams, as langdetect's NGram builds them."""
-        rows = self._words.get(word)
-        if rows is not None:
-            return rows
         rows, grams, capital = [], " ", False
         for ch in word + " ":
             if grams[-1] == " ":
@@ -135,23 +139,73 @@ class LangdetectProfiles:
                 gram = grams[-n:]
                 if gram != " " and gram in self._rows:
                     rows.append(self._rows[gram])
-        if len(self._words) < 200_000:  # a bounded cache: common words are met early
-            self._words[word] = rows
         return rows
 
-    def detect(self, text: str) -> tuple[str, float] | None:
-        url, mail, normalize_vi = self._clean
-        text = normalize_vi(mail.sub(" ", url.sub(" ", text))).translate(self._table)
-        rows: list[int] = []
-        for word in text.split():
-            rows.extend(self._word_rows(word))
-        if not rows:
-            return None
+    def _learn(self, words: list[str]) -> tuple[dict[str, int | None], Any]:
+        """The vectors of ``words`` (words not met before), computed together: kept while the
+        cache has room; past it, the words' rows in a scratch array returned with them (``-1 -
+        row``). A word none of whose n-grams is known has no vector (None)."""
         np = self._np
-        likelihood = self._log_probs[rows].sum(axis=0, dtype=np.float64)
-        posterior = np.exp(likelihood - likelihood.max())
-        best = int(posterior.argmax())
-        return self._languages[best], round(float(posterior[best] / posterior.sum()), 4)
+        rows = [self._word_rows(word) for word in words]
+        known = [i for i, r in enumerate(rows) if r]
+        vectors = np.zeros((0, len(self._languages)))
+        if known:
+            every = list(itertools.chain.from_iterable(rows[i] for i in known))
+            starts = np.cumsum([0, *(len(rows[i]) for i in known[:-1])])
+            vectors = np.add.reduceat(self._log_probs[every], starts, axis=0, dtype=np.float64)
+        room = max(0, WORD_CACHE - len(self._slots))
+        self._slots.update(dict.fromkeys(words[:room]))  # (None: no vector)
+        stored = [k for k, i in enumerate(known) if i < room]
+        self._slots.update((words[known[k]], self._kept + n) for n, k in enumerate(stored))
+        self._vectors[self._kept : self._kept + len(stored)] = vectors[: len(stored)]
+        self._kept += len(stored)
+        past = [k for k, i in enumerate(known) if i >= room]
+        overflow: dict[str, int | None] = dict.fromkeys(words[room:])
+        overflow.update((words[known[k]], -1 - n) for n, k in enumerate(past))
+        return overflow, vectors[past]
+
+    def detect(self, text: str) -> tuple[str, float] | None:
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: Sequence[str]) -> list[tuple[str, float] | None]:
+        """`detect` of each text, the texts cleaned and scored together (one call of each
+        regular expression and of numpy for them all, not one per text)."""
+        url, mail, normalize_vi = self._clean
+        # one line per text: none of the patterns crosses a line break, and a break is a space to
+        # the words (the translate table keeps it, as a separator)
+        joined = "\n".join(text.replace("\n", " ") for text in texts)
+        cleaned = normalize_vi(mail.sub(" ", url.sub(" ", joined))).translate(self._table).split("\n")
+        words = [text.split() for text in cleaned]
+        kept = self._slots
+        new = list(dict.fromkeys(word for text in words for word in text if word not in kept))
+        overflow, scratch = self._learn(new) if new else ({}, None)
+        slots: list[int] = []
+        ends = []
+        for text in words:
+            for word in text:
+                slot = kept.get(word, -1)  # (-1: a word past the cache)
+                if slot == -1:
+                    slot = overflow.get(word)
+                if slot is not None:
+                    slots.append(slot)
+            ends.append(len(slots))
+        found: list[tuple[str, float] | None] = [None] * len(texts)
+        starts = [0, *ends[:-1]]
+        scored = [i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if b > a]
+        if not scored:
+            return found
+        np = self._np
+        index = np.array(slots)
+        vectors = self._vectors[np.maximum(index, 0)]
+        if scratch is not None and len(scratch):
+            vectors[index < 0] = scratch[-1 - index[index < 0]]
+        # each text's words' vectors added in order: the same sum whichever words were kept
+        likelihood = np.add.reduceat(vectors, [starts[i] for i in scored], axis=0)
+        posterior = np.exp(likelihood - likelihood.max(axis=1, keepdims=True))
+        best = posterior.argmax(axis=1)
+        for k, i in enumerate(scored):
+            found[i] = self._languages[best[k]], round(float(posterior[k, best[k]] / posterior[k].sum()), 4)
+        return found
 
 
 class LangdetectSampled:
@@ -305,17 +359,24 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _detect_many(detector: LanguageDetector, texts: list[str]) -> list[tuple[str, float] | None]:
+    """``detector.detect`` of each text; at once where the backend can (`LangdetectProfiles`)."""
+    many = getattr(detector, "detect_many", None)
+    return many(texts) if many is not None else [detector.detect(text) for text in texts]
+
+
 def document_language(text: str, detector: LanguageDetector, budget: int = 1200) -> Verdict:
     """Detect each judgeable paragraph and vote, weighting by characters and a little by position."""
     spans = [(a, b) for a, b in paragraph_spans(text) if _ENOUGH_LETTERS.match(text, a, b)]
     if not spans:
         spans = [(0, len(text))] if _LETTER.search(text) else []
     per_paragraph = max(MIN_SAMPLE, budget // max(1, len(spans)))
-    paragraphs = []
-    for start, end in spans:
-        found = detector.detect(sample(text[start:end].replace("\n", " "), per_paragraph))
-        if found is not None:
-            paragraphs.append(Paragraph(start, end, found[0], found[1]))
+    samples = [sample(text[start:end].replace("\n", " "), per_paragraph) for start, end in spans]
+    paragraphs = [
+        Paragraph(start, end, *found)
+        for (start, end), found in zip(spans, _detect_many(detector, samples), strict=True)
+        if found is not None
+    ]
     if not paragraphs:
         return Verdict(None, 0.0, 0.0, ())
     # A run of paragraphs in one language closing a document that began in another is most

@@ -19,7 +19,6 @@ import functools
 import itertools
 import json
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,12 +133,21 @@ def _stoplists() -> tuple[dict[str, tuple[int, ...]], list[frozenset[str]]]:
 
 def stopwords_for(lowered: Sequence[str]) -> frozenset[str]:
     """The stoplist that covers most of ``lowered`` (a document's words, lower-cased)."""
-    by_word, lists = _stoplists()
-    counts = Counter(itertools.chain.from_iterable(map(by_word.get, lowered, itertools.repeat(()))))
-    if not counts:
+    return _best_stoplist(np.fromiter(_list_ids(lowered), dtype=np.int64))
+
+
+def _list_ids(lowered: Iterable[str]) -> Iterable[int]:
+    """The stoplists each word is in (of those that tell lists apart), one after the other."""
+    by_word, _ = _stoplists()
+    return itertools.chain.from_iterable(map(by_word.get, lowered, itertools.repeat(())))
+
+
+def _best_stoplist(ids: np.ndarray) -> frozenset[str]:
+    """The list most of ``ids`` (`_list_ids` of some words) name; ties: the first list."""
+    lists = _stoplists()[1]
+    if not len(ids):
         return frozenset()
-    best = max(counts.items(), key=lambda item: (item[1], -item[0]))[0]  # ties: the first list
-    return lists[best]
+    return lists[int(np.argmax(np.bincount(ids, minlength=len(lists))))]
 
 
 _CAPITALISED = regex.compile(r"(?<!\S)\p{Lu}")
@@ -165,8 +173,12 @@ class LineTable:
         furniture = furniture_words()
         for i, (line, ws) in enumerate(zip(lines, self.words, strict=True)):
             self.rows[i] = _own_features(line, ws, furniture)
-        # words that choose the stoplist, per line; the last choice and every line's density under it
-        self._telling = [[w for w in ws if len(w) > 1] for ws in self.words]
+        # per line, its words that choose the stoplist (two letters or more), and (when needed)
+        # the lists they are in, one after the other, with how many of those its first k words have
+        self._telling = [len(ws) - list(map(len, ws)).count(1) for ws in self.words]
+        self._ids: dict[int, tuple[np.ndarray, list[int]]] = {}
+        key_ids: dict[str, int] = {}
+        self._key_ids = np.array([key_ids.setdefault(key, len(key_ids)) for key in self.keys], dtype=np.int64)
         self._chosen_by: tuple[int, ...] | None = None
         self._stoplist: frozenset[str] | None = None
         self._density = np.zeros(len(lines))
@@ -174,29 +186,40 @@ class LineTable:
     def features(self, which: Iterable[int]) -> np.ndarray:
         which = list(which)
         self._choose_stoplist(which)
-        seen = Counter(self.keys[i] for i in which)
         rows = self.rows[which]
         rows[:, _STOPWORDS] = self._density[which]
-        rows[:, _REPEATED] = [seen[self.keys[i]] > 1 for i in which]
+        keys = self._key_ids[which]
+        rows[:, _REPEATED] = np.bincount(keys)[keys] > 1 if len(keys) else []
         return rows
 
     def _choose_stoplist(self, which: list[int]) -> None:
-        """The stoplist the first `STOPWORD_SAMPLE` words of ``which`` choose (the same lines choose
-        the same list: a round that removed none of them reuses it)."""
+        """The stoplist the first `STOPWORD_SAMPLE` words of ``which`` (of two letters or more)
+        choose (the same lines choose the same list: a round that removed none of them reuses it)."""
         needed, prefix = STOPWORD_SAMPLE, 0
         while prefix < len(which) and needed > 0:
-            needed -= len(self._telling[which[prefix]])
+            needed -= self._telling[which[prefix]]
             prefix += 1
         key = tuple(which[:prefix])
         if key == self._chosen_by:
             return
-        sample = list(itertools.islice((w for i in key for w in self._telling[i]), STOPWORD_SAMPLE))
-        stop = stopwords_for(sample)
+        ids = [self._list_ids(i)[0] for i in key]
+        if key and needed < 0:  # the last line's first words only
+            ids[-1] = ids[-1][: self._list_ids(key[-1])[1][self._telling[key[-1]] + needed]]
+        stop = _best_stoplist(np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))
         self._chosen_by = key
         if stop is self._stoplist:
             return  # the same list again (the usual case): the densities stand
         self._stoplist = stop
         self._density = np.array([sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws in self.words])
+
+    def _list_ids(self, line: int) -> tuple[np.ndarray, list[int]]:
+        if line not in self._ids:
+            by_word = _stoplists()[0]
+            words = itertools.islice((w for w in self.words[line] if len(w) > 1), STOPWORD_SAMPLE)
+            telling = [by_word.get(w, ()) for w in words]
+            ids = np.fromiter(itertools.chain.from_iterable(telling), dtype=np.int64)
+            self._ids[line] = ids, [0, *itertools.accumulate(map(len, telling))]
+        return self._ids[line]
 
 
 def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[float, ...]:
@@ -241,37 +264,70 @@ _STOPWORDS = LINE_FEATURES.index("stopwords")
 _REPEATED = LINE_FEATURES.index("repeated")
 
 
-def _shift(values: np.ndarray, by: int, fill: float) -> np.ndarray:
-    """``values`` moved ``by`` rows (positive: each row gets an earlier row's value)."""
-    out = np.full_like(values, fill)
-    if by > 0:
-        out[by:] = values[:-by]
-    elif by < 0:
-        out[:by] = values[-by:]
-    else:
-        out[:] = values
-    return out
+class Stack:
+    """Pages' lines stacked as one array's rows: for each row, its page, its place on the page and
+    the page's length. Features that depend on the other lines of a page are computed for all the
+    pages at once, each page exactly as on its own (a page's result never depends on the others
+    stacked with it: the same lines give the same features whatever the batch)."""
+
+    def __init__(self, lengths: Sequence[int]) -> None:
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.ends = np.cumsum(self.lengths)
+        self.starts = self.ends - self.lengths
+        self.page = np.repeat(np.arange(len(self.lengths)), self.lengths)
+        self.index = np.arange(int(self.ends[-1]) if len(self.ends) else 0) - np.repeat(self.starts, self.lengths)
+        self.size = np.repeat(self.lengths, self.lengths)
+        self.width = int(self.lengths.max()) if len(self.lengths) else 0
+
+    def padded(self, values: np.ndarray, width: int | None = None, at: int = 0, fill: float = 0.0) -> np.ndarray:
+        """One row per page: its values from column ``at``, ``fill`` around them."""
+        out = np.full((len(self.lengths), (width or self.width) + at), fill)
+        out[self.page, self.index + at] = values
+        return out
+
+    def cumsum(self, values: np.ndarray) -> np.ndarray:
+        """Each row's running sum over its page (added in order, as `np.cumsum` of the page)."""
+        return np.cumsum(self.padded(values), axis=1)[self.page, self.index]
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        """Each row's page's sum (as `np.sum` of the page), or 1 where it is 0."""
+        sums = np.array([values[a:b].sum() for a, b in zip(self.starts, self.ends, strict=True)])
+        return np.repeat(np.where(sums == 0, 1.0, sums), self.lengths)
+
+    def shifted(self, values: np.ndarray, by: int, fill: float = 0.0) -> np.ndarray:
+        """``values`` moved ``by`` rows within each page (positive: each row gets an earlier
+        row's value), ``fill`` past the page's edges."""
+        source = self.index - by
+        inside = np.flatnonzero((source >= 0) & (source < self.size))
+        out = np.full_like(values, fill)
+        out[inside] = values[inside - by]
+        return out
+
+    def split(self, values: np.ndarray) -> list[np.ndarray]:
+        return np.split(values, self.ends[:-1])
 
 
-def position_features(base: np.ndarray) -> np.ndarray:
-    """Where each line sits: from the edges, and with how much prose before and after it."""
-    n = len(base)
-    index = np.arange(n, dtype=float)
+def position_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarray:
+    """Where each line sits: from the edges, and with how much prose before and after it
+    (``base``: the lines of one page, or of the pages ``stack`` says)."""
+    stack = stack or Stack([len(base)])
+    index = stack.index.astype(float)
+    n = stack.size
     words = np.expm1(base[:, _column("log_words")])
     prose = words * (words >= 10) * base[:, _column("sentence_end")]
-    total = prose.sum() or 1.0
-    before = (np.cumsum(prose) - prose) / total
+    total = stack.total(prose)
+    before = (stack.cumsum(prose) - prose) / total
     after = 1.0 - before - prose / total
     short = words <= 5
-    # the length of the run of short lines each line is in
-    edges = np.flatnonzero(np.diff(short)) + 1
-    bounds = np.concatenate([[0], edges, [n]])
+    # the length of the run of short lines each line is in (a page's first line starts a run)
+    edges = np.flatnonzero((short[1:] != short[:-1]) | (stack.index[1:] == 0)) + 1
+    bounds = np.concatenate([[0], edges, [len(base)]])
     lengths = np.diff(bounds)
     run = np.repeat(np.log1p(lengths), lengths) * short
     chars = np.expm1(base[:, _column("log_chars")])
-    chars_before = (np.cumsum(chars) - chars) / (chars.sum() or 1.0)
-    out = np.empty((n, len(POSITION_FEATURES)))
-    out[:, 0] = index / max(n - 1, 1)
+    chars_before = (stack.cumsum(chars) - chars) / stack.total(chars)
+    out = np.empty((len(base), len(POSITION_FEATURES)))
+    out[:, 0] = index / np.maximum(n - 1, 1)
     out[:, 1] = np.log1p(index)
     out[:, 2] = np.log1p(n - 1 - index)
     out[:, 3] = before
@@ -286,35 +342,46 @@ def position_features(base: np.ndarray) -> np.ndarray:
 _NEIGHBOUR_COLUMNS = [LINE_FEATURES.index(name) for name in NEIGHBOUR_FEATURES]
 
 
-def first_features(base: np.ndarray) -> np.ndarray:
+def first_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     """The first model's inputs: the line, its neighbours' main features, its position."""
-    n = len(base)
-    padded = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS)))
-    padded[2 : n + 2] = base[:, _NEIGHBOUR_COLUMNS]
+    stack = stack or Stack([len(base)])
+    neighbours = base[:, _NEIGHBOUR_COLUMNS]
     # the lines two and one before, then one and two after (zeros past the edges)
-    return np.hstack(
-        [base, padded[0:n], padded[1 : n + 1], padded[3 : n + 3], padded[4 : n + 4], position_features(base)]
-    )
+    return np.hstack([base, *(stack.shifted(neighbours, by) for by in (2, 1, -1, -2)), position_features(base, stack)])
 
 
-def context_features(p: np.ndarray) -> np.ndarray:
+def context_features(p: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     """The second model's extra inputs: the first model's probabilities around each line."""
-    n = len(p)
-    out = np.zeros((n, len(CONTEXT_FEATURES)))
-    if not n:
+    stack = stack or Stack([len(p)])
+    out = np.zeros((len(p), len(CONTEXT_FEATURES)))
+    if not len(p):
         return out
-    padded = np.zeros(n + 6)
-    padded[3 : n + 3] = p
-    for column, start in enumerate(range(7)):  # the lines three before to three after
-        out[:, column] = padded[start : start + n]
-    out[1:, 7] = np.maximum.accumulate(p[:-1])
-    out[:-1, 8] = np.maximum.accumulate(p[:0:-1])[::-1]
-    edge = np.concatenate([[p[0]] * 2, p, [p[-1]] * 2])
-    sums = np.cumsum(np.concatenate([[0.0], edge]))
-    out[:, 9] = (sums[5:] - sums[:-5]) / 5
-    sure = np.flatnonzero(p >= 0.9)
-    nearest = np.abs(np.arange(n)[:, None] - sure[None, :]).min(axis=1) if len(sure) else np.full(n, n)
-    out[:, 10] = np.log1p(nearest)
+    for column, by in enumerate(range(3, -4, -1)):  # the lines three before to three after
+        out[:, column] = stack.shifted(p, by)
+    rows, index = stack.page, stack.index
+    # the most likely body before and after each line (probabilities are >= 0: padding is 0)
+    before = np.maximum.accumulate(stack.padded(p, at=1), axis=1)
+    out[:, 7] = before[rows, index]
+    after = np.maximum.accumulate(stack.padded(p, width=stack.width + 1)[:, ::-1], axis=1)[:, ::-1]
+    out[:, 8] = after[rows, index + 1]
+    # the mean of five lines around each, the edge lines repeated past the edges, summed in order
+    edged = stack.padded(p, width=stack.width + 4, at=3)
+    first, last = p[stack.starts], p[stack.ends - 1]
+    edged[:, 1], edged[:, 2] = first, first
+    pages = np.arange(len(stack.lengths))
+    edged[pages, stack.lengths + 3] = last
+    edged[pages, stack.lengths + 4] = last
+    sums = np.cumsum(edged, axis=1)
+    out[:, 9] = (sums[rows, index + 5] - sums[rows, index]) / 5
+    # how far the nearest line the model is sure of (p >= 0.9) is; the page's length if none
+    sure = p >= 0.9
+    behind = stack.padded(np.where(sure, index, -1), fill=-1)
+    last_sure = np.maximum.accumulate(behind, axis=1)[rows, index]
+    never = np.iinfo(np.int32).max
+    ahead = stack.padded(np.where(sure, index, never), fill=never)
+    next_sure = np.minimum.accumulate(ahead[:, ::-1], axis=1)[:, ::-1][rows, index]
+    nearest = np.minimum(np.where(last_sure >= 0, index - last_sure, stack.size), next_sure - index)
+    out[:, 10] = np.log1p(np.minimum(nearest, stack.size))
     return out
 
 
@@ -353,24 +420,37 @@ def _ends_sentence(key: str) -> bool:
 def title_candidates(base: np.ndarray) -> int:
     """How many lines from the top can be the headline: those before the first line of prose
     (`PROSE_WORDS` words or more, ending as a sentence), within `TITLE_WINDOW`."""
-    words = np.expm1(base[:TITLE_WINDOW, _column("log_words")])
-    prose = np.flatnonzero((words >= PROSE_WORDS) & (base[:TITLE_WINDOW, _column("sentence_end")] > 0))
-    return int(prose[0]) if len(prose) else min(len(base), TITLE_WINDOW)
+    return int(candidate_counts(base, Stack([len(base)]))[0])
+
+
+def candidate_counts(tops: np.ndarray, stack: Stack) -> np.ndarray:
+    """`title_candidates` of each page of ``stack`` (``tops``: the pages' first lines)."""
+    if not len(stack.lengths):
+        return np.zeros(0, dtype=np.int64)
+    words = np.expm1(tops[:, _column("log_words")])
+    prose = (words >= PROSE_WORDS) & (tops[:, _column("sentence_end")] > 0) & (stack.index < TITLE_WINDOW)
+    at = stack.padded(np.where(prose, stack.index, TITLE_WINDOW), fill=TITLE_WINDOW)
+    first = at.min(axis=1, initial=TITLE_WINDOW)
+    return np.minimum(first.astype(np.int64), np.minimum(stack.lengths, TITLE_WINDOW))
 
 
 def title_features(base: np.ndarray, count: int) -> np.ndarray:
     """The title model's inputs for the first ``count`` lines: the first model's, and where the
     line stands among the candidates."""
-    x = first_features(base)[:count]
-    words = np.expm1(base[:count, _column("log_words")])
-    rank = np.arange(count, dtype=float)
+    return _title_features(base, Stack([len(base)]), np.array([count]))
+
+
+def _title_features(tops: np.ndarray, stack: Stack, counts: np.ndarray) -> np.ndarray:
+    """`title_features` of each page of ``stack``, stacked (``counts``: the candidates of each)."""
+    chosen = stack.index < counts[stack.page]
+    x = first_features(tops, stack)[chosen]
+    rows = tops[chosen]
+    words = np.expm1(rows[:, _column("log_words")])
+    candidates = Stack(np.minimum(np.maximum(counts, 0), stack.lengths))
+    longest = candidates.padded(words, fill=-np.inf).max(axis=1, initial=-np.inf)[candidates.page]
+    rank = candidates.index.astype(float)
     extra = np.column_stack(
-        [
-            np.log1p(rank),
-            np.log1p(count - 1 - rank),
-            base[:count, _column("repeated")],
-            words >= words.max() if count else words,
-        ]
+        [np.log1p(rank), np.log1p(candidates.size - 1 - rank), rows[:, _column("repeated")], words >= longest]
     )
     return np.hstack([x, extra])
 
@@ -526,11 +606,10 @@ class LineModel:
         tree ensemble called once for them all."""
         if not bases:
             return []
-        xs = [first_features(base) for base in bases]
-        cuts = np.cumsum([len(x) for x in xs])[:-1]
-        first = np.split(self.first.predict(np.vstack(xs)), cuts)
-        second = np.vstack([np.hstack([x, context_features(p)]) for x, p in zip(xs, first, strict=True)])
-        return np.split(self.second.predict(second), cuts)
+        stack = Stack([len(base) for base in bases])
+        x = first_features(np.vstack(bases), stack)
+        p = self.first.predict(x)
+        return stack.split(self.second.predict(np.hstack([x, context_features(p, stack)])))
 
     def titles_of(self, bases: Sequence[np.ndarray], keys: Sequence[Sequence[str]]) -> list[Headline | None]:
         """For many texts (``bases``: the features of their first lines), the index of the headline
@@ -539,17 +618,21 @@ class LineModel:
         another candidate repeats (`echoed_lines`) is the headline a breadcrumb, a page title or
         the page's address echoes ("Business | <headline>"): it wins over the line echoing it and
         over a pick the model is unsure of, and one the address names wins outright."""
-        counts = [min(title_candidates(base[: TITLE_WINDOW + 2]), len(base[: TITLE_WINDOW + 2]) - 1) for base in bases]
-        xs = [
-            title_features(base[: TITLE_WINDOW + 2], count)
-            for base, count in zip(bases, counts, strict=True)
-            if count > 0
-        ]
-        if not xs:
+        if not bases:
+            return []
+        stack = Stack([len(base[: TITLE_WINDOW + 2]) for base in bases])
+        tops = np.vstack([base[: TITLE_WINDOW + 2] for base in bases])
+        counts = np.minimum(candidate_counts(tops, stack), stack.lengths - 1)
+        if not (counts > 0).any():
             return [None] * len(bases)
-        scores = iter(np.split(self.title.predict(np.vstack(xs)), np.cumsum([len(x) for x in xs])[:-1]))
+        candidates = Stack(np.maximum(counts, 0))
+        rows = tops[stack.index < counts[stack.page]]
+        statement = (rows[:, _column("sentence_end")] > 0) & (rows[:, _column("capitalised")] < 0.6)
+        bullet = rows[:, _column("bullet")] > 0
+        scores = self.title.predict(_title_features(tops, stack, counts))
         found: list[Headline | None] = []
-        for n, (base, count) in enumerate(zip(bases, counts, strict=True)):
+        for n, (a, b) in enumerate(zip(candidates.starts, candidates.ends, strict=True)):
+            count = b - a
             if count <= 0:
                 found.append(None)
                 continue
@@ -557,12 +640,9 @@ class LineModel:
             # Friday.": the body's first sentence) unless in title case (a question or a line
             # ending in "..." may be one); an item of a list (the related stories around the
             # headline); a lead-in ("...:"); a web address
-            unlikely = (
-                ((base[:count, _column("sentence_end")] > 0) & (base[:count, _column("capitalised")] < 0.6))
-                & np.array([_ends_sentence(key) for key in keys[n][:count]])
-            ) | (base[:count, _column("bullet")] > 0)
+            unlikely = (statement[a:b] & np.array([_ends_sentence(key) for key in keys[n][:count]])) | bullet[a:b]
             unlikely |= np.array([key.endswith(":") or _is_address(key) for key in keys[n][:count]])
-            p = np.where(unlikely, 0.0, next(scores))
+            p = np.where(unlikely, 0.0, scores[a:b])
             best = int(np.argmax(p))
             echoes = {at: echo for at, echo in echoed_lines(keys[n][:count]).items() if not unlikely[echo[0]]}
             addressed = sorted(line for line, address in echoes.values() if address)

@@ -192,3 +192,16 @@ def test_paragraph_spans_are_the_text_between_blank_lines():
 def test_fasttext_reads_text_in_capitals(text, lang):
     """fastText alone guesses wrong on capitals (es, pt for these): the backend lowers them first."""
     assert get_detector("fasttext").detect(text)[0] == lang
+
+
+def test_words_past_the_cache_score_as_kept_ones(monkeypatch):
+    from cleaner import language
+
+    texts = [r["text"] for r in SAMPLE]
+    full = language.LangdetectProfiles()
+    expected = [full.detect(text) for text in texts]
+    monkeypatch.setattr(language, "WORD_CACHE", 50)  # full after the first text or two
+    small = language.LangdetectProfiles()
+    assert [small.detect(text) for text in texts] == expected
+    assert small.detect_many(texts[:40]) == expected[:40]
+    assert len(small._slots) == 50

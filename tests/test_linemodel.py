@@ -212,3 +212,39 @@ def test_a_question_can_be_a_headline_a_list_item_an_address_or_a_lead_in_cannot
     for line in ("Police arrested two men on Friday.", "www.autoracing.com.br", "Latest stories:"):
         lines[4] = line
         assert model_removals("\n".join(lines), model, THRESHOLD).title not in {lines[3], line}
+
+
+def _context_by_hand(p):
+    """The second model's context features of one page, written out line by line."""
+    n = len(p)
+    rows = []
+    for i in range(n):
+        near = [p[j] if 0 <= j < n else 0.0 for j in range(i - 3, i + 4)]
+        window = [p[min(max(j, 0), n - 1)] for j in range(i - 2, i + 3)]
+        sure = [abs(i - j) for j in range(n) if p[j] >= 0.9]
+        rows.append(
+            [
+                *near,
+                max(p[:i], default=0.0),
+                max(p[i + 1 :], default=0.0),
+                sum(window) / 5,
+                np.log1p(min(sure) if sure else n),
+            ]
+        )
+    return np.array(rows).reshape(n, -1)
+
+
+def test_pages_stacked_get_each_pages_own_features():
+    from cleaner.linemodel import Stack, context_features, first_features, line_features
+
+    rng = np.random.default_rng(3)
+    lines = [line for page in PAGES for line in page["text"].split("\n") if line.strip()]
+    bases = [line_features([lines[k] for k in rng.integers(0, len(lines), size=n)]) for n in (1, 2, 9, 40, 3, 1, 25)]
+    stack = Stack([len(base) for base in bases])
+    alone = np.vstack([first_features(base) for base in bases])
+    assert np.array_equal(first_features(np.vstack(bases), stack), alone)
+    p = np.round(rng.random(len(alone)), 1)  # ties and sure lines (>= 0.9) included
+    together = context_features(p, stack)
+    for part, (a, b) in zip(stack.split(together), zip(stack.starts, stack.ends, strict=True), strict=True):
+        assert np.array_equal(part, context_features(p[a:b]))
+        assert np.allclose(part, _context_by_hand(list(p[a:b])), rtol=0, atol=1e-12)
