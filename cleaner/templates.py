@@ -43,7 +43,13 @@ def fold(line: str) -> str:
     >>> fold("  Posted on 12 March 2024 ")
     'posted on 0 march 0'
     """
-    return _SPACE.sub(" ", _DIGITS.sub("0", line.casefold())).strip()
+    return _spaced(_DIGITS.sub("0", line.casefold())).strip()
+
+
+def _spaced(text: str) -> str:
+    """``text`` with each run of white space one space (the search skipped where the only white
+    space is single spaces already, as in normalized text: two quick scans instead of one slow one)."""
+    return _SPACE.sub(" ", text) if "  " in text or not text.isprintable() else text
 
 
 def site_of(doc: Document) -> str:
@@ -66,7 +72,7 @@ def _lines(text: str) -> list[str]:
 
 def _copy_key(lines: list[str]) -> str:
     longest = sorted(lines, key=lambda line: (-len(line), line))[:_COPY_LINES]
-    return xxhash.xxh64_hexdigest("\n".join(_SPACE.sub(" ", line.casefold()) for line in longest).encode())
+    return xxhash.xxh64_hexdigest("\n".join(_spaced(line.casefold()) for line in longest).encode())
 
 
 @dataclass(frozen=True)
