@@ -354,7 +354,7 @@ def _assemble(
     return "\n".join(out)
 
 
-def _scope(doc: Document) -> list[str]:
+def scope_of(doc: Document) -> list[str]:
     """What a rule set's ``when`` pattern is matched against: the text and where it came from."""
     extra = [str(doc.metadata.get(key, "")) for key in ("url", "sitename", "hostname")]
     return [doc.text, *filter(None, extra)]
@@ -364,7 +364,7 @@ def strip_boilerplate(
     doc: Document, rules: Rules, timeout: float | None = None, max_removed_share: float = 1.0
 ) -> Document:
     """The boilerplate stage: apply the rules that fit the document, and record each removal."""
-    scope = _scope(doc)
+    scope = scope_of(doc)
     folded = fold(doc.text, keep_lines=True)  # once, for the `when` patterns and the rules' literals
     failed_sets: list[str] = []
     applicable = rules.for_text(

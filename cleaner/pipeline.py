@@ -104,7 +104,15 @@ def default_stages(settings: Settings, rules: Rules) -> tuple[Stage | CorpusStag
             "boilerplate",
             partial(strip_boilerplate, rules=rules, timeout=s.rule_timeout, max_removed_share=s.max_removed_share),
         ),
-        *([SiteTemplates(s.template_min_docs, s.template_min_share)] if s.templates == "on" else []),
+        *(
+            [
+                SiteTemplates(
+                    s.template_min_docs, s.template_min_share, rule_sets=rules.site_sets, timeout=s.rule_timeout
+                )
+            ]
+            if s.templates == "on"
+            else []
+        ),
         *([LineModelStage(s.min_body_prob)] if s.model == "on" else []),
         DocumentStage("metadata", extract_metadata),
         DocumentStage("empty", drop_empty),

@@ -143,6 +143,11 @@ class Rules:
     def __len__(self) -> int:
         return sum(len(s.rules) for s in self.sets)
 
+    @property
+    def site_sets(self) -> tuple[RuleSet, ...]:
+        """The sets written for one site or publisher: those limited by a ``when``."""
+        return tuple(rule_set for rule_set in self.sets if rule_set.when is not None)
+
     def for_text(
         self, text: str, folded: str | None = None, timeout: float | None = None, failed: list[str] | None = None
     ) -> list[Rule]:

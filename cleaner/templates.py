@@ -7,7 +7,8 @@ in at least ``min_docs`` documents and in at least ``min_share`` of the site's d
 gives the per-document stage that removes them, audited as ``template:<site>``.
 
 A site is the host of the document's URL where known (HTML metadata, a JSONL ``url``), else the
-folder of its file under RAW. Copies of one article count once: documents are counted by the
+first rule set with a ``when`` that matches the document (``rules:<set>``), else the folder of
+its file under RAW. Copies of one article count once: documents are counted by the
 digest of their longest lines, so a republished article's paragraphs, repeated in every copy,
 are never taken for a template.
 """
@@ -15,6 +16,7 @@ are never taken for a template.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
@@ -24,7 +26,10 @@ from urllib.parse import urlsplit
 import regex
 import xxhash
 
+from .boilerplate import scope_of
 from .document import Document, Removal
+from .rules import RuleSet
+from .rules import fold as fold_for_rules
 from .words import count_words
 
 log = logging.getLogger(__name__)
@@ -52,17 +57,39 @@ def _spaced(text: str) -> str:
     return _SPACE.sub(" ", text) if "  " in text or not text.isprintable() else text
 
 
-def site_of(doc: Document) -> str:
-    """Where a document comes from: its URL's host, else the folder of its file ("." at the top).
+def site_of(doc: Document, rule_sets: Sequence[RuleSet] = (), timeout: float | None = None) -> str:
+    """Where a document comes from: its URL's host; else ``rules:<name>`` of the first of
+    ``rule_sets`` (site rule sets: those with a ``when``) whose ``when`` matches it, as the
+    boilerplate stage matches them; else the folder of its file ("." at the top).
 
     >>> site_of(Document("a", "", "news/a.txt")), site_of(Document("b", "", "b.jsonl", metadata={"url": "https://www.Example.org/x"}))
     ('news', 'example.org')
     """
+    return _host(doc) or _rule_site(doc, rule_sets, timeout) or _folder(doc)
+
+
+def _host(doc: Document) -> str | None:
     url = doc.metadata.get("url")
     if isinstance(url, str) and url:
-        host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").removeprefix("www.")
-        if host:
-            return host
+        return (urlsplit(url if "//" in url else f"//{url}").hostname or "").removeprefix("www.") or None
+    return None
+
+
+def _rule_site(doc: Document, rule_sets: Sequence[RuleSet], timeout: float | None) -> str | None:
+    if not rule_sets:
+        return None
+    scope = scope_of(doc)
+    text, folded = "\n".join(scope), " ".join(map(fold_for_rules, scope))
+    for rule_set in rule_sets:
+        try:
+            if rule_set.applies_to(text, folded, timeout):
+                return f"rules:{rule_set.name}"
+        except TimeoutError:  # the boilerplate stage reports it; here it just does not match
+            continue
+    return None
+
+
+def _folder(doc: Document) -> str:
     return str(PurePosixPath(doc.source).parent)
 
 
@@ -85,6 +112,10 @@ class SiteTemplates:
     #: learns from the normalized text: recurring lines are found as well before the rules ran,
     #: and the fitting pass then runs no rules
     fit_after: str = "normalize"
+    #: the rule sets that name a site (those with a ``when``): a document with no URL belongs to
+    #: the first whose ``when`` matches it (``rules:<name>``), before its folder
+    rule_sets: tuple[RuleSet, ...] = ()
+    timeout: float | None = None
 
     def fit(self, docs: list[Document]) -> dict[str, Any]:
         """A shard's part: per site, its articles (copy digests) and, per short line, the
@@ -96,7 +127,7 @@ class SiteTemplates:
             lines = _lines(doc.text)
             if not lines:
                 continue
-            site = sites.setdefault(site_of(doc), {"docs": set(), "lines": {}})
+            site = sites.setdefault(site_of(doc, self.rule_sets, self.timeout), {"docs": set(), "lines": {}})
             key = _copy_key(lines)
             site["docs"].add(key)
             for line in {fold(line) for line in lines if count_words(line) <= MAX_WORDS}:
@@ -137,19 +168,30 @@ class SiteTemplates:
         templates = {
             site: (frozenset(lines), max(line.count(" ") + 1 for line in lines)) for site, lines in state.items()
         }
-        return DocumentStage(self.name, partial(strip_templates, templates=templates))
+        strip = partial(strip_templates, templates=templates, rule_sets=self.rule_sets, timeout=self.timeout)
+        return DocumentStage(self.name, strip)
 
     def unfitted(self) -> Any:
         """The stage where no corpus was seen (one text, a stream): no templates known."""
         return self.bind({})
 
 
-def strip_templates(doc: Document, templates: dict[str, tuple[frozenset[str], int]]) -> Document:
+def strip_templates(
+    doc: Document,
+    templates: dict[str, tuple[frozenset[str], int]],
+    rule_sets: Sequence[RuleSet] = (),
+    timeout: float | None = None,
+) -> Document:
     """Remove the lines of ``doc`` that are templates of its site, each audited as ``template:<site>``.
     ``templates``: per site, its folded template lines and the most words one has (a longer line,
     most of the body, is passed over without folding it: the text is normalized, one space
     between words, so folding keeps its word count)."""
-    site = site_of(doc)
+    if not templates:
+        return doc
+    site = _host(doc)
+    if site is None and _folder(doc) not in templates and not any(f"rules:{r.name}" in templates for r in rule_sets):
+        return doc  # no site it can be of has templates: its rule sets need not be matched
+    site = site_of(doc, rule_sets, timeout)  # (as the fit found it)
     known, most_words = templates.get(site, (frozenset(), 0))
     if not known:
         return doc

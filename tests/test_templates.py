@@ -84,6 +84,36 @@ def test_the_site_is_the_urls_host_before_the_folder():
     assert site_of(Document("c", "", "top.txt")) == "."
 
 
+def test_a_page_without_an_address_belongs_to_the_rule_set_whose_when_matches_it(tmp_path):
+    # one feed of many publishers, no URLs: two of them have rule sets (their "when" names them)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, when in (("widget", "daily widget"), ("gadget", "gadget gazette")):
+        (rules / f"{name}.toml").write_text(
+            f"[set]\nwhy = 'its own notices'\nwhen = '{when}'\n\n[[rules]]\nid = '{name}-notice'\n"
+            f"kind = 'line'\nwhy = 'a notice'\npattern = '^{name} notice$'\nremove = ['{name} notice']\n"
+            "keep = ['An article sentence.']\n"
+        )
+    sets = load_rules(rules)
+    gadget_line = "Gadget Gazette: tips, reviews and the week in gadgets"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    records = [{"id": f"w{n}", "text": f"{SLOGAN}\n\n{_article(n)}"} for n in range(5)]
+    records += [{"id": f"g{n}", "text": f"{gadget_line}\n\n{_article(n + 50)}"} for n in range(5)]
+    records += [{"id": f"o{n}", "text": f"{_article(n + 100)}\n\nMore: {_article(n + 200)}"} for n in range(20)]
+    (raw / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    report = run_clean(raw, tmp_path / "out", rules=sets)
+    assert report["site_templates"] == {"rules:gadget": [fold(gadget_line)], "rules:widget": [fold(SLOGAN)]}
+    assert report["by_rule"]["template:rules:widget"]["documents"] == 5
+    assert site_of(Document("o", _article(1), "feed.jsonl"), sets.site_sets) == "."
+    # the URL's host still comes first; without the rule sets, the feed is one site where
+    # neither line is in a fifth of the pages
+    assert site_of(Document("w", SLOGAN, "feed.jsonl", metadata={"url": "https://x.org/a"}), sets.site_sets) == "x.org"
+    alone = run_clean(raw, tmp_path / "alone", rules=RULES)
+    assert alone["site_templates"] == {}
+
+
 def test_fitting_in_shards_gives_the_state_fitting_at_once():
     stage = SiteTemplates()
     docs = [Document(f"p{n}", f"{BANNER}\n\n{_article(n)}", "s/x.txt") for n in range(12)]
