@@ -65,3 +65,21 @@ def test_the_screen_sends_damage_to_ftfy(text):
     from cleaner.normalize import _FTFY_NEEDED
 
     assert _FTFY_NEEDED.search(text)
+
+
+@settings(max_examples=500)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab \n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2003\u2028\u202f\u3000\u200b\u00ad\u2060\ufeff\x00\x7fé&")
+        )
+    )
+)
+def test_a_plain_text_has_no_odd_space_and_no_invisible_character(text):
+    """The shortcut that skips the odd-space and invisible-character searches on printable text
+    (`_plain`) skips only texts in which they would find nothing."""
+    from cleaner.normalize import _INVISIBLE, _ODD_SPACE, _plain, _tidy
+
+    if _plain(text):
+        assert not _ODD_SPACE.search(text) and not _INVISIBLE.search(text)
+    assert _tidy(text, _plain(text)) == _tidy(text, False)
