@@ -30,7 +30,7 @@ from .boilerplate import scope_of
 from .document import Document, Removal
 from .rules import RuleSet
 from .rules import fold as fold_for_rules
-from .words import count_words
+from .words import count_words_per_line
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,9 @@ class SiteTemplates:
             site = sites.setdefault(site_of(doc, self.rule_sets, self.timeout), {"docs": set(), "lines": {}})
             key = _copy_key(lines)
             site["docs"].add(key)
-            for line in {fold(line) for line in lines if count_words(line) <= MAX_WORDS}:
+            counts = count_words_per_line(doc.text)  # (of every line, blank ones too: one pass)
+            short = {line for line, n in zip(doc.text.split("\n"), counts, strict=True) if n <= MAX_WORDS}
+            for line in {fold(line) for line in short if line.strip()}:
                 site["lines"].setdefault(line, set()).add(key)
         return {
             name: {"docs": sorted(site["docs"]), "lines": {k: sorted(v) for k, v in site["lines"].items()}}
