@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import regex
 
@@ -46,6 +46,10 @@ TAIL_WEIGHT = 0.5
 FOREIGN_PROB = 0.9
 #: Words whose vectors (log-likelihood per language, 440 bytes each) the langdetect backend keeps.
 WORD_CACHE = 100_000
+#: Tokens (text between spaces: "Syria," "(AP)") whose words' places it keeps.
+TOKEN_CACHE = 100_000
+#: The combining marks langdetect's Vietnamese normalization composes (none: nothing to do).
+_VI_MARKS = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
 
 _LETTER = regex.compile(r"\p{L}")
 _ENOUGH_LETTERS = regex.compile(rf"(?:\P{{L}}*\p{{L}}){{{MIN_LETTERS}}}")  # stops as soon as it has them
@@ -117,6 +121,9 @@ class LangdetectProfiles:
         self._slots: dict[str, int | None] = {}
         self._vectors = np.empty((WORD_CACHE, len(self._languages)))
         self._kept = 0
+        #: the slots of the words of each token met (the first `TOKEN_CACHE`, but those with a
+        #: word past the word cache)
+        self._tokens: dict[str, tuple[int, ...]] = {}
 
     def _word_rows(self, word: str) -> list[int]:
         """The profile rows of one word's 1- to 3-grams, as langdetect's NGram builds them."""
@@ -164,6 +171,17 @@ class LangdetectProfiles:
         overflow.update((words[known[k]], -1 - n) for n, k in enumerate(past))
         return overflow, vectors[past]
 
+    def _token_slots(self, words: list[str], overflow: dict[str, int | None]) -> tuple[int, ...]:
+        """Where the vectors of a token's words are (`_learn`'s slots; words without one left out)."""
+        slots = []
+        for word in words:
+            slot = self._slots.get(word, -1)  # (-1: a word past the cache)
+            if slot == -1:
+                slot = overflow.get(word)
+            if slot is not None:
+                slots.append(slot)
+        return tuple(slots)
+
     def detect(self, text: str) -> tuple[str, float] | None:
         return self.detect_many([text])[0]
 
@@ -172,22 +190,31 @@ class LangdetectProfiles:
         regular expression and of numpy for them all, not one per text)."""
         url, mail, normalize_vi = self._clean
         # one line per text: none of the patterns crosses a line break, and a break is a space to
-        # the words (the translate table keeps it, as a separator)
+        # the words; each pattern only where the text holds what every match of it holds
         joined = "\n".join(text.replace("\n", " ") for text in texts)
-        cleaned = normalize_vi(mail.sub(" ", url.sub(" ", joined))).translate(self._table).split("\n")
-        words = [text.split() for text in cleaned]
-        kept = self._slots
-        new = list(dict.fromkeys(word for text in words for word in text if word not in kept))
+        if "http" in joined:
+            joined = url.sub(" ", joined)
+        if "@" in joined:
+            joined = mail.sub(" ", joined)
+        if any(mark in joined for mark in _VI_MARKS):
+            joined = normalize_vi(joined)
+        tokens = [text.split() for text in joined.split("\n")]
+        # a token (between spaces) is normalized into its words, which are looked up, once: the
+        # table maps no white space to anything else, so the words of a text are its tokens' words
+        known = self._tokens
+        fresh = {token: token.translate(self._table).split() for text in tokens for token in text if token not in known}
+        new = list(dict.fromkeys(word for words in fresh.values() for word in words if word not in self._slots))
         overflow, scratch = self._learn(new) if new else ({}, None)
+        slots_of = {token: self._token_slots(words, overflow) for token, words in fresh.items()}
+        room = TOKEN_CACHE - len(known)
+        known.update(itertools.islice(((t, s) for t, s in slots_of.items() if min(s, default=0) >= 0), max(room, 0)))
         slots: list[int] = []
         ends = []
-        for text in words:
-            for word in text:
-                slot = kept.get(word, -1)  # (-1: a word past the cache)
-                if slot == -1:
-                    slot = overflow.get(word)
-                if slot is not None:
-                    slots.append(slot)
+        for text in tokens:
+            got: list[tuple[int, ...] | None] = list(map(known.get, text))
+            if None in got:  # tokens not kept (the cache is full)
+                got = [slots_of[token] if g is None else g for g, token in zip(got, text, strict=True)]
+            slots.extend(itertools.chain.from_iterable(cast(list[tuple[int, ...]], got)))
             ends.append(len(slots))
         found: list[tuple[str, float] | None] = [None] * len(texts)
         starts = [0, *ends[:-1]]

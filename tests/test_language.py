@@ -201,7 +201,8 @@ def test_words_past_the_cache_score_as_kept_ones(monkeypatch):
     full = language.LangdetectProfiles()
     expected = [full.detect(text) for text in texts]
     monkeypatch.setattr(language, "WORD_CACHE", 50)  # full after the first text or two
+    monkeypatch.setattr(language, "TOKEN_CACHE", 30)
     small = language.LangdetectProfiles()
     assert [small.detect(text) for text in texts] == expected
     assert small.detect_many(texts[:40]) == expected[:40]
-    assert len(small._slots) == 50
+    assert len(small._slots) == 50 and len(small._tokens) == 30
