@@ -44,8 +44,10 @@ MIN_SAMPLE = 150
 TAIL_WEIGHT = 0.5
 #: A paragraph is foreign when the detector is at least this sure of another language.
 FOREIGN_PROB = 0.9
-#: Words whose vectors (log-likelihood per language, 440 bytes each) the langdetect backend keeps.
-WORD_CACHE = 100_000
+#: Words whose vectors (log-likelihood per language, 440 bytes each: 88 MB when full) the
+#: langdetect backend keeps (as many as it kept n-gram lists before: a corpus meets its common
+#: words early).
+WORD_CACHE = 200_000
 #: Tokens (text between spaces: "Syria," "(AP)") whose words' places it keeps.
 TOKEN_CACHE = 100_000
 #: The combining marks langdetect's Vietnamese normalization composes (none: nothing to do).
@@ -200,9 +202,12 @@ class LangdetectProfiles:
             joined = normalize_vi(joined)
         tokens = [text.split() for text in joined.split("\n")]
         # a token (between spaces) is normalized into its words, which are looked up, once: the
-        # table maps no white space to anything else, so the words of a text are its tokens' words
+        # table maps no white space to anything else, so the words of a text are its tokens'
+        # words (the new tokens are normalized together, a line each: no token holds a break)
         known = self._tokens
-        fresh = {token: token.translate(self._table).split() for text in tokens for token in text if token not in known}
+        tokens_new = list(dict.fromkeys(token for text in tokens for token in text if token not in known))
+        normalized = "\n".join(tokens_new).translate(self._table).split("\n") if tokens_new else []
+        fresh = {token: words.split() for token, words in zip(tokens_new, normalized, strict=True)}
         new = list(dict.fromkeys(word for words in fresh.values() for word in words if word not in self._slots))
         overflow, scratch = self._learn(new) if new else ({}, None)
         slots_of = {token: self._token_slots(words, overflow) for token, words in fresh.items()}
