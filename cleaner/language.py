@@ -23,6 +23,7 @@ import functools
 import itertools
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -126,6 +127,7 @@ class LangdetectProfiles:
         #: the slots of the words of each token met (the first `TOKEN_CACHE`, but those with a
         #: word past the word cache)
         self._tokens: dict[str, tuple[int, ...]] = {}
+        self._lock = threading.Lock()
 
     def _word_rows(self, word: str) -> list[int]:
         """The profile rows of one word's 1- to 3-grams, as langdetect's NGram builds them."""
@@ -189,7 +191,12 @@ class LangdetectProfiles:
 
     def detect_many(self, texts: Sequence[str]) -> list[tuple[str, float] | None]:
         """`detect` of each text, the texts cleaned and scored together (one call of each
-        regular expression and of numpy for them all, not one per text)."""
+        regular expression and of numpy for them all, not one per text). One call at a time per
+        detector: the caches it fills are shared (a Dask worker may run tasks in threads)."""
+        with self._lock:
+            return self._detect_many(texts)
+
+    def _detect_many(self, texts: Sequence[str]) -> list[tuple[str, float] | None]:
         url, mail, normalize_vi = self._clean
         # one line per text: none of the patterns crosses a line break, and a break is a space to
         # the words; each pattern only where the text holds what every match of it holds

@@ -206,3 +206,18 @@ def test_words_past_the_cache_score_as_kept_ones(monkeypatch):
     assert [small.detect(text) for text in texts] == expected
     assert small.detect_many(texts[:40]) == expected[:40]
     assert len(small._slots) == 50 and len(small._tokens) == 30
+
+
+def test_threads_sharing_one_detector_get_what_one_thread_gets(monkeypatch):
+    """A Dask worker may run tasks in threads: the detector's caches are filled under a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cleaner import language
+
+    monkeypatch.setattr(language, "WORD_CACHE", 300)  # full while the threads run: both paths taken
+    texts = [r["text"] for r in SAMPLE]
+    alone = language.LangdetectProfiles()
+    expected = [alone.detect(text) for text in texts]
+    shared = language.LangdetectProfiles()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(shared.detect, texts * 3)) == expected * 3
