@@ -86,7 +86,9 @@ def extract_title(doc: Document) -> Document:
             return doc
         known = title = first
     wanted = _canon(known)
-    found = [k for k, line in enumerate(lines[:TITLE_WINDOW]) if _canon(line) == wanted]
+    # a line far longer than the title (a paragraph) does not repeat it: not canonicalized
+    longest = 2 * len(known) + 40
+    found = [k for k, line in enumerate(lines[:TITLE_WINDOW]) if len(line) <= longest and _canon(line) == wanted]
     # only a headline with text after it: a text that is nothing but its title keeps it
     if not found or len(found) == len(lines):
         return doc

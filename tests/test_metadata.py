@@ -33,6 +33,13 @@ def test_a_known_title_is_taken_out_of_the_text_only_when_it_leads():
     assert extract_title(other).text == "The council voted.\n\nMore."
 
 
+def test_a_known_title_repeated_with_decoration_goes_a_paragraph_stays():
+    title = "Council Votes Budget"
+    text = f"*** {title.upper()} ***\n\nThe council voted on Monday.\n\n{'Council votes budget. ' * 5}"
+    doc = extract_title(Document("x", text, "x.html", metadata={"title": title}))
+    assert doc.text == f"The council voted on Monday.\n\n{'Council votes budget. ' * 5}".strip()
+
+
 def test_a_text_without_its_title_is_left_alone_on_a_second_pass():
     first = extract_title(Document("x", "Big News Today\n\nShort opening line\n\nMore body.", "x.txt"))
     again = extract_title(first)
