@@ -133,17 +133,13 @@ def _stoplists() -> tuple[dict[str, tuple[int, ...]], list[frozenset[str]]]:
 
 def stopwords_for(lowered: Sequence[str]) -> frozenset[str]:
     """The stoplist that covers most of ``lowered`` (a document's words, lower-cased)."""
-    return _best_stoplist(np.fromiter(_list_ids(lowered), dtype=np.int64))
-
-
-def _list_ids(lowered: Iterable[str]) -> Iterable[int]:
-    """The stoplists each word is in (of those that tell lists apart), one after the other."""
     by_word, _ = _stoplists()
-    return itertools.chain.from_iterable(map(by_word.get, lowered, itertools.repeat(())))
+    ids = itertools.chain.from_iterable(map(by_word.get, lowered, itertools.repeat(())))
+    return _best_stoplist(np.fromiter(ids, dtype=np.int64))
 
 
 def _best_stoplist(ids: np.ndarray) -> frozenset[str]:
-    """The list most of ``ids`` (`_list_ids` of some words) name; ties: the first list."""
+    """The list most of ``ids`` (the stoplists each of some words is in) name; ties: the first list."""
     lists = _stoplists()[1]
     if not len(ids):
         return frozenset()
@@ -381,7 +377,7 @@ def context_features(p: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     ahead = stack.padded(np.where(sure, index, never), fill=never)
     next_sure = np.minimum.accumulate(ahead[:, ::-1], axis=1)[:, ::-1][rows, index]
     nearest = np.minimum(np.where(last_sure >= 0, index - last_sure, stack.size), next_sure - index)
-    out[:, 10] = np.log1p(np.minimum(nearest, stack.size))
+    out[:, 10] = np.log1p(nearest)
     return out
 
 
