@@ -25,7 +25,7 @@ from .report import summary
 from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
 from .run import run_clean
-from .suggest import suggest_rules
+from .suggest import Suggestion, draft_set, site_file_name, suggest_rules
 from .write import corpus_formats
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -470,23 +470,53 @@ def rules_suggest(
             "--min-docs",
             min=1,
             show_default=False,
-            help="Documents a line must recur in (default: 2, or 1% of the documents if more).",
+            help="Documents of a site a line must recur in (default: 2, or 1% of the site's documents if more).",
         ),
     ] = None,
-    top: Annotated[int, typer.Option(min=1, help="How many suggestions to print.")] = 20,
+    top: Annotated[int, typer.Option(min=1, help="How many suggestions to give per site.")] = 20,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write one draft rule file per site into this folder (suggested-SITE.toml) instead of printing.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Print draft TOML rules for lines and paragraphs that recur across documents and no rule removes.
+
+    Drafts are per site (a URL's host, a rule set's `when`, else the folder): the rules of one
+    site come limited to it by a `when` where the site can be named.
 
     Example: cleaner rules suggest raw --rules rules > rules/draft.toml
     """
     if not raw.exists():
         raise InputError(f"input path does not exist: {raw}")
     folder = _resolve_rules(rules)
-    suggestions, total = suggest_rules(read_documents(raw), load_rules(folder), min_docs, top)
+    loaded = load_rules(folder)
+    suggestions, total = suggest_rules(read_documents(raw), loaded, min_docs, top)
+    sites: dict[str | None, list[Suggestion]] = {}
+    for suggestion in suggestions:
+        sites.setdefault(suggestion.site, []).append(suggestion)
+    if out is not None:
+        written = [out / site_file_name(site) for site in sites]
+        clash = next((path for path in written if path.exists()), None)
+        if clash is not None:
+            raise InputError(f"{clash} exists: give --out a folder without drafts in it")
+        out.mkdir(parents=True, exist_ok=True)
+        for (site, drafts), path in zip(sites.items(), written, strict=True):
+            path.write_text(draft_set(drafts, site, loaded), encoding="utf-8")
+            typer.echo(f"{path}: {len(drafts)} draft(s) for {site or 'any site'}")
+        if not sites:
+            typer.echo(f"nothing recurs in {total} documents beyond the rules in {folder}")
+        return
     typer.echo(f"# {len(suggestions)} suggestions from {total} documents in {raw}, beyond the rules in {folder}.")
-    typer.echo("# Drafts: give each a real why and keep examples, then run `cleaner rules test`.\n")
-    for rank, suggestion in enumerate(suggestions, start=1):
-        typer.echo(suggestion.to_toml(total, rank))
+    typer.echo("# Drafts: give each a real why and keep examples, then run `cleaner rules test`.")
+    if len(sites) > 1:
+        typer.echo(f"# They come from {len(sites)} sites: `--out DIR` writes one rule set per site, limited to it.")
+    typer.echo("")
+    site = next(iter(sites)) if len(sites) == 1 else None
+    typer.echo(draft_set(suggestions, site, loaded))
 
 
 #: Where a finished run read its input and rules, for commands that look back at it.

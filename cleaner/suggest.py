@@ -4,6 +4,11 @@ Recurring text is compared after folding case, digits, quotes and spacing. Lines
 same after folding form one group; lines that only start the same way (the first words of a
 notice followed by a varying link or address) form a prefix group. Each group becomes a draft
 rule, ranked by documents and characters covered.
+
+Text is counted per site, as site templates key it (`cleaner.templates.site_of`: the URL's
+host, else the rule set whose ``when`` matches, else the folder): a line that recurs on one
+site is that site's draft, in a rule set limited to the site by a ``when`` where the site can
+be named; a line that recurs on several sites is a draft for any site.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import regex
 
 from .document import Document
 from .rules import Rules
+from .templates import host_of, site_of
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 _DIGITS = regex.compile(r"\d+")
@@ -44,6 +51,11 @@ class Suggestion:
     examples: list[str] = field(default_factory=list)
     documents: set[str] = field(default_factory=set)
     chars: int = 0
+    #: the site it recurs on (``None``: on several), and that site's (or the corpus's) documents
+    site: str | None = None
+    of: int = 0
+    #: whether the site is a URL's host (not a rule set or a folder)
+    host: bool = False
 
     @property
     def pattern(self) -> str:
@@ -58,17 +70,18 @@ class Suggestion:
         ascii_slug = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode().strip("-")
         return f"suggested-{ascii_slug or 'rule'}"[:60].rstrip("-")
 
-    def to_toml(self, total: int, rank: int) -> str:
+    def to_toml(self, rank: int) -> str:
         example = self.examples[0]
         ids = ", ".join(sorted(self.documents)[:3]) + (", ..." if len(self.documents) > 3 else "")
         what = "starts" if self.prefix else "recurs"
+        where = f"{self.of} documents {describe(self.site, self.host)}"
         return "\n".join(
             [
-                f"# {rank}. {what} in {len(self.documents)} of {total} documents, {self.chars} characters ({ids})",
+                f"# {rank}. {what} in {len(self.documents)} of {where}, {self.chars} characters ({ids})",
                 "[[rules]]",
                 f'id = "{self.rule_id}-{rank}"',
                 f'kind = "{self.kind}"',
-                f'why = "TODO: say what this is ({what} in {len(self.documents)} of {total} documents)"',
+                f'why = "TODO: say what this is ({what} in {len(self.documents)} of {where})"',
                 f"pattern = {_toml_literal(self.pattern)}",
                 f"remove = [{_toml_string(example)}]",
                 'keep = ["TODO: an article sentence this rule must not remove"]',
@@ -95,29 +108,66 @@ def _units(doc: Document) -> Iterable[tuple[str, str]]:
             yield "paragraph", " ".join(lines)
 
 
+@dataclass
+class _Group:
+    """One recurring text as it is counted: its documents and characters on each site."""
+
+    kind: str
+    words: list[str]
+    prefix: bool
+    examples: list[str] = field(default_factory=list)
+    documents: dict[str, set[str]] = field(default_factory=dict)
+    chars: dict[str, int] = field(default_factory=dict)
+
+    def add(self, site: str, doc_id: str, text: str) -> None:
+        on_site = self.documents.setdefault(site, set())
+        if doc_id not in on_site:
+            on_site.add(doc_id)
+            self.chars[site] = self.chars.get(site, 0) + len(text)
+            if len(self.examples) < 3:
+                self.examples.append(text)
+
+    def suggestion(self, sites: list[str], of: int, hosts: set[str]) -> Suggestion:
+        """The draft for ``sites`` (one: that site's; several: any site's)."""
+        documents = set().union(*(self.documents[site] for site in sites))
+        chars = sum(self.chars[site] for site in sites)
+        site = sites[0] if len(sites) == 1 else None
+        host = site in hosts
+        return Suggestion(self.kind, self.words, self.prefix, self.examples, documents, chars, site, of, host)
+
+
 def suggest_rules(
     docs: Iterable[Document], rules: Rules, min_docs: int | None = None, top: int = 20
 ) -> tuple[list[Suggestion], int]:
-    """Recurring lines and paragraphs the current ``rules`` leave in, best first, and the doc count.
+    """Recurring lines and paragraphs the current ``rules`` leave in, best first (the ``top`` of
+    each site, then of the drafts for any site), and the number of documents counted.
 
-    Copies of one article (exact or near duplicates, as a cleaning run finds them) count once:
-    the text they share is the article, not a site's furniture.
+    A text is a site's draft when it recurs in ``min_docs`` of the site's documents (default: 2,
+    or 1% of them); a draft for any site when it does so on several sites, or recurs in that many
+    of the corpus's documents spread over several sites. Copies of one article (exact or near
+    duplicates, as a cleaning run finds them) count once: the text they share is the article,
+    not a site's furniture.
     """
     from .pipeline import Pipeline, clean_documents
 
     docs = list(docs)
     pipeline = Pipeline(rules=rules)
     copies = {d.id for d in clean_documents(docs, pipeline).documents if d.status == "duplicate"}
-    stripping = pipeline.until("boilerplate")
-    exact: dict[tuple[str, str], Suggestion] = {}
-    prefixes: dict[tuple[str, str], Suggestion] = {}
-    total = 0
+    # the site as the templates stage finds it: on the normalized text, before the rules ran
+    normalizing, stripping = pipeline.until("normalize"), pipeline.until("boilerplate")
+    exact: dict[tuple[str, str], _Group] = {}
+    prefixes: dict[tuple[str, str], _Group] = {}
+    totals: dict[str, int] = {}
+    hosts: set[str] = set()
     for doc in docs:
         if doc.dropped or doc.id in copies:
             continue
-        total += 1
-        stripped = stripping.clean(doc)
-        for kind, text in _units(stripped):
+        normalized = normalizing.clean(doc)
+        site = site_of(normalized, rules.site_sets, pipeline.settings.rule_timeout)
+        if site == host_of(normalized):
+            hosts.add(site)
+        totals[site] = totals.get(site, 0) + 1
+        for kind, text in _units(stripping.clean(doc)):
             words = fold(text).split()
             if len(words) < 2:
                 continue
@@ -125,22 +175,80 @@ def suggest_rules(
                 if prefix and len(words) <= PREFIX_WORDS:
                     continue
                 key = (kind, " ".join(key_words))
-                group = groups.setdefault(key, Suggestion(kind, key_words if prefix else words, prefix))
-                if doc.id not in group.documents:
-                    group.documents.add(doc.id)
-                    group.chars += len(text)
-                    if len(group.examples) < 3:
-                        group.examples.append(text)
-    threshold = min_docs if min_docs is not None else max(2, math.ceil(0.01 * total))
-    chosen = [s for s in exact.values() if len(s.documents) >= threshold]
-    for group in prefixes.values():
-        if len(group.documents) < threshold:
-            continue
-        variants = [s for s in chosen if s.kind == group.kind and s.words[:PREFIX_WORDS] == group.words]
+                groups.setdefault(key, _Group(kind, key_words if prefix else words, prefix)).add(site, doc.id, text)
+    total = sum(totals.values())
+
+    def needed(count: int) -> int:
+        return min_docs if min_docs is not None else max(2, math.ceil(0.01 * count))
+
+    def drafts(groups: Iterable[_Group]) -> Iterable[Suggestion]:
+        for group in groups:
+            recurring = sorted(site for site, ids in group.documents.items() if len(ids) >= needed(totals[site]))
+            if len(recurring) == 1:
+                yield group.suggestion(recurring, totals[recurring[0]], hosts)
+            elif len(recurring) > 1 or (
+                len(group.documents) > 1 and sum(map(len, group.documents.values())) >= needed(total)
+            ):
+                yield group.suggestion(recurring if len(recurring) > 1 else sorted(group.documents), total, hosts)
+
+    chosen = list(drafts(exact.values()))
+    for group in drafts(prefixes.values()):
+        variants = [
+            s for s in chosen if (s.kind, s.site) == (group.kind, group.site) and s.words[:PREFIX_WORDS] == group.words
+        ]
         if any(s.documents == group.documents for s in variants):
             continue  # one exact text already covers it
         # the prefix reaches more documents than any one variant: it replaces them
         chosen = [s for s in chosen if s not in variants]
         chosen.append(group)
-    chosen.sort(key=lambda s: (-len(s.documents), -s.chars, s.kind, " ".join(s.words)))
-    return chosen[:top], total
+    chosen.sort(key=lambda s: (s.site is None, s.site or "", -len(s.documents), -s.chars, s.kind, " ".join(s.words)))
+    by_site: dict[str | None, list[Suggestion]] = {}
+    for suggestion in chosen:
+        by_site.setdefault(suggestion.site, []).append(suggestion)
+    return [s for group in by_site.values() for s in group[:top]], total
+
+
+def draft_set(suggestions: list[Suggestion], site: str | None, rules: Rules) -> str:
+    """A rule file of ``suggestions`` (those of ``site``; ``None``: those for any site), its
+    ``[set]`` limited to the site by a ``when`` where the site can be named: its host, or the
+    ``when`` of the rule set that names it."""
+    rule_set = next((r for r in rules.site_sets if site == f"rules:{r.name}"), None)
+    head: list[str] = []
+    if site is None:
+        why, when = "TODO: say what these are (from several sites: each rule says where it recurs)", None
+    elif rule_set is not None:
+        assert rule_set.when is not None
+        head.append(f"# The pages {Path(rule_set.file).name} is for (its `when` matched them): add these rules to it.")
+        why, when = f"TODO: say what these are (on the pages {describe(site, False)})", rule_set.when.pattern
+    elif suggestions and suggestions[0].host:  # the host, not inside a longer name
+        why = f"TODO: say what these are (on the pages of {site})"
+        when = rf"(?<![\w-]){regex.escape(site, special_only=True)}(?![\w-])"
+    else:
+        where = describe(site, False)
+        head.append(
+            f"# They recur {where}, and no address or rule set names its site: before they run on other"
+            "\n# sites, give the set a `when` (a line only its pages carry, or their address)."
+        )
+        why, when = f"TODO: say what these are (on the pages {where})", None
+    head += ["[set]", f"why = {_toml_string(why)}"]
+    if when is not None:
+        head.append(f"when = {_toml_literal(when)}")
+    body = [s.to_toml(rank) for rank, s in enumerate(suggestions, start=1)]
+    return "\n".join([*head, "", *body])
+
+
+def describe(site: str | None, host: bool) -> str:
+    """Where a draft's documents are, in words: "of example.org", "in the folder news"..."""
+    if site is None:
+        return "on several sites"
+    if host:
+        return f"of {site}"
+    if site.startswith("rules:"):
+        return f"of rule set {site.removeprefix('rules:')}"
+    return "in the top folder" if site == "." else f"in the folder {site}"
+
+
+def site_file_name(site: str | None) -> str:
+    """The draft file of a site's rules: ``suggested-<site>.toml`` (``-any-site`` for any site's)."""
+    slug = regex.sub(r"[^a-z0-9]+", "-", (site or "any site").casefold()).strip("-") or "top"
+    return f"suggested-{slug}.toml"

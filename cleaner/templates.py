@@ -65,10 +65,11 @@ def site_of(doc: Document, rule_sets: Sequence[RuleSet] = (), timeout: float | N
     >>> site_of(Document("a", "", "news/a.txt")), site_of(Document("b", "", "b.jsonl", metadata={"url": "https://www.Example.org/x"}))
     ('news', 'example.org')
     """
-    return _host(doc) or _rule_site(doc, rule_sets, timeout) or _folder(doc)
+    return host_of(doc) or _rule_site(doc, rule_sets, timeout) or _folder(doc)
 
 
-def _host(doc: Document) -> str | None:
+def host_of(doc: Document) -> str | None:
+    """The host of the document's URL (``www.`` dropped), if it has one."""
     url = doc.metadata.get("url")
     if isinstance(url, str) and url:
         return (urlsplit(url if "//" in url else f"//{url}").hostname or "").removeprefix("www.") or None
@@ -190,7 +191,7 @@ def strip_templates(
     between words, so folding keeps its word count)."""
     if not templates:
         return doc
-    site = _host(doc)
+    site = host_of(doc)
     if site is None and _folder(doc) not in templates and not any(f"rules:{r.name}" in templates for r in rule_sets):
         return doc  # no site it can be of has templates: its rule sets need not be matched
     site = site_of(doc, rule_sets, timeout)  # (as the fit found it)
