@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 import regex
 
 from .document import Document, Removal
-from .words import CLOSERS, MONTHS, PROSE_WORDS, SENTENCE_ENDS, line_spans
+from .words import CLOSERS, MONTHS, PROSE_WORDS, SENTENCE_ENDS, line_spans, words_per_line
 from .words import words as split_words
 
 MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
@@ -161,14 +160,15 @@ class LineTable:
     depends on the other lines present (the stoplist the text's words choose, repeated lines),
     so that a subset of the lines gets the features it would get as a text of its own."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(
+        self, lines: Sequence[str], words: list[list[str]] | None = None, rows: np.ndarray | None = None
+    ) -> None:
+        """``words`` (each line's, lower-cased) and ``rows`` (`own_features`) when the caller
+        computed them for many texts at once."""
         self.lines = list(lines)
-        self.words = [split_words(line.lower()) for line in lines]
+        self.words = words if words is not None else [split_words(line.lower()) for line in lines]
         self.keys = [line.casefold() for line in lines]
-        self.rows = np.zeros((len(lines), len(LINE_FEATURES)))
-        furniture = furniture_words()
-        for i, (line, ws) in enumerate(zip(lines, self.words, strict=True)):
-            self.rows[i] = _own_features(line, ws, furniture)
+        self.rows = rows if rows is not None else own_features(self.lines, self.words)
         # per line, its words that choose the stoplist (two letters or more), and (when needed)
         # the lists they are in, one after the other, with how many of those its first k words have
         self._telling = [len(ws) - list(map(len, ws)).count(1) for ws in self.words]
@@ -218,38 +218,183 @@ class LineTable:
         return self._ids[line]
 
 
-def _own_features(line: str, ws: list[str], furniture: frozenset[str]) -> tuple[float, ...]:
-    """A line's features that do not depend on the other lines (stopwords and repeated: 0 here)."""
-    n = len(ws)
-    chars = len(line) or 1
-    tokens = line.count(" ") + 1
-    digits = chars - len(_DIGIT.sub("", line))
-    return (
-        math.log1p(len(line)),
-        math.log1p(n),
-        1 <= n <= 3,
-        4 <= n <= 9,
-        10 <= n <= 24,
-        line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS,
-        line.endswith(":"),
-        math.log1p(len(_SENTENCE_BREAK.findall(line))),
-        line.count(",") / (n + 1),
-        0.0,
-        len(_CAPITALISED.findall(line)) / tokens,
-        len(_UPPER_WORD.findall(line)) / tokens,
-        digits / chars,
-        bool(_URL.search(line)),
-        ("@" in line or "#" in line) and bool(_HANDLE.search(line)),
-        ("©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line),
-        bool(LIST_ITEM.match(line)),
-        math.log1p(sum(map(line.count, _SEPARATORS))),
-        bool(_NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(_DIGIT.search(line))),
-        line[:1].islower(),
-        bool(_QUOTE_START.match(line)),
-        (sum(map(len, ws)) - digits) / chars,
-        sum(map(furniture.__contains__, ws)) / n if n else 0.0,
-        0.0,
+# What some features look for, one character at a time: a class bit per character, so that a
+# shard's lines are scanned as one numpy array instead of a regular expression per line.
+_LU, _WS, _ND, _UPPERISH, _STOP, _CLOSER, _OPENER, _SEPARATOR = (1 << bit for bit in range(8))
+_CLASSES = (
+    (_LU, r"\p{Lu}"),
+    (_WS, r"\s"),
+    (_ND, r"\d"),
+    (_UPPERISH, r"[\p{Lu}\d.&-]"),  # what a word in capitals is made of (`_UPPER_WORD`)
+    (_STOP, r"[.!?…]"),  # `_SENTENCE_BREAK`'s parts
+    (_CLOSER, r"[\"'”’»)\]]"),
+    (_OPENER, r"[\"'“‘«(\[]"),
+    (_SEPARATOR, "[" + regex.escape("".join(s.strip() for s in _SEPARATORS)) + "]"),
+)
+_NEWLINE, _SPACE = 10, 32
+#: What a line has to hold for `_URL` to match in it (its literals, case as in the pattern).
+_URL_LITERALS = ("http://", "https://", "www.", ".com", ".org", ".net", ".info", ".ru", ".de", ".fr", ".uk", ".io")
+
+
+def _classify(chars: str) -> np.ndarray:
+    """The class bits of each character of ``chars``, as the regex module reads them."""
+    out = np.zeros(len(chars), dtype=np.uint8)
+    for bit, pattern in _CLASSES:
+        found = np.fromiter((m.start() for m in regex.finditer(pattern, chars)), dtype=np.int64)
+        out[found] |= bit
+    return out
+
+
+@functools.cache
+def _bmp_classes() -> np.ndarray:
+    """The class bits of every character up to U+FFFF (a 64 KB table, built once)."""
+    return _classify("".join(map(chr, range(0x10000))))
+
+
+@functools.cache
+def _url_finder() -> Any:
+    import ahocorasick_rs
+
+    return ahocorasick_rs.AhoCorasick(list(_URL_LITERALS))
+
+
+def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray:
+    """The `LINE_FEATURES` of each line that do not depend on the other lines (stopwords and
+    repeated: 0 here), one row per line; ``words``: each line's words, lower-cased. Computed a
+    feature at a time for all the lines (the character counts in one pass, `_char_counts`)."""
+    furniture = furniture_words()
+    size = len(lines)
+    counts = _char_counts(lines)
+
+    def column(values: Iterable[float]) -> np.ndarray:
+        return np.fromiter(values, dtype=np.float64, count=size)
+
+    n = column(map(len, words))
+    length = column(map(len, lines))
+    chars = np.maximum(length, 1)
+    tokens = column(line.count(" ") + 1 for line in lines)
+    # (an empty line counts one digit in one character, as the line-by-line code always did)
+    digits = np.where(length == 0, 1.0, counts["digits"])
+    has_digits = counts["digits"] > 0
+    separators = counts["separators"]
+    handles = (("@" in line or "#" in line) and _HANDLE.search(line) is not None for line in lines)
+    dates = (
+        has_digits[k] and (_NUMERIC_DATE.search(line) is not None or not MONTHS.keys().isdisjoint(words[k]))
+        for k, line in enumerate(lines)
     )
+    columns = {
+        "log_chars": np.log1p(length),
+        "log_words": np.log1p(n),
+        "words_1_3": (n >= 1) & (n <= 3),
+        "words_4_9": (n >= 4) & (n <= 9),
+        "words_10_24": (n >= 10) & (n <= 24),
+        "sentence_end": column(line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS for line in lines),
+        "colon_end": column(line.endswith(":") for line in lines),
+        "sentences": np.log1p(counts["sentences"]),
+        "comma_rate": column(map(str.count, lines, itertools.repeat(","))) / (n + 1),
+        "capitalised": counts["capitalised"] / tokens,
+        "upper": counts["upper"] / tokens,
+        "digits": digits / chars,
+        "url": column(counts["addresses"][k] and _URL.search(line) is not None for k, line in enumerate(lines)),
+        "handle": column(handles),
+        "copyright": column(
+            "©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line for line in lines
+        ),
+        "bullet": column(LIST_ITEM.match(line) is not None for line in lines),
+        "separators": np.log1p(
+            column(sum(map(line.count, _SEPARATORS)) if separators[k] else 0 for k, line in enumerate(lines))
+        ),
+        "date": column(dates),
+        "starts_lower": column(line[:1].islower() for line in lines),
+        "quote_start": column(_QUOTE_START.match(line) is not None for line in lines),
+        "letters": (column(sum(map(len, ws)) for ws in words) - digits) / chars,
+        "furniture_words": column(sum(map(furniture.__contains__, ws)) for ws in words) / np.maximum(n, 1),
+    }
+    rows = np.zeros((size, len(LINE_FEATURES)))
+    for name, values in columns.items():
+        rows[:, _column(name)] = values
+    return rows
+
+
+def _char_counts(lines: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per line: its digits, capitalised words, words in capitals and sentence breaks (what
+    `_DIGIT`, `_CAPITALISED`, `_UPPER_WORD` and `_SENTENCE_BREAK` find), and whether it may hold
+    a separator or an address (then worth the exact test). The lines are joined by line breaks
+    (no line holds one) and looked at as one array of character classes."""
+    text = "\n".join(lines)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    size = len(lines)
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=size)
+    starts = np.cumsum(lengths + 1) - lengths - 1
+    wide = cp > 0xFFFF
+    c = _bmp_classes()[np.where(wide, 0, cp)]
+    if wide.any():  # beyond the table (emoji, old scripts): classified here, each once
+        found = np.unique(cp[wide])
+        c[wide] = _classify("".join(map(chr, found.tolist())))[np.searchsorted(found, cp[wide])]
+
+    def per_line(positions: np.ndarray) -> np.ndarray:
+        return np.bincount(np.searchsorted(starts, positions, side="right") - 1, minlength=size)
+
+    upper = np.flatnonzero(c & _LU)
+    # a capital that starts a word: at the text's start or after white space (a line break too)
+    capitals = upper[(upper == 0) | ((c[upper - 1] & _WS) != 0)]
+    # a word in capitals: from such a capital to the next white space (or the end), two
+    # characters or more, each a capital, a digit or one of ".&-"
+    spaces = np.append(np.flatnonzero(c & _WS), len(c))
+    ends = spaces[np.searchsorted(spaces, capitals)]
+    upperish = np.zeros(len(c) + 1, dtype=np.int32)
+    np.cumsum((c & _UPPERISH) != 0, out=upperish[1:])
+    in_capitals = (ends - capitals >= 2) & (upperish[ends] - upperish[capitals] == ends - capitals)
+    separators = np.flatnonzero(c & _SEPARATOR)
+    separators = separators[(separators > 0) & (separators < len(c) - 1)]
+    separators = separators[(cp[separators - 1] == _SPACE) & (cp[separators + 1] == _SPACE)]
+    addresses = np.zeros(size, dtype=bool)
+    try:
+        found_urls = _url_finder().find_matches_as_indexes(text, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate: one "?" for it keeps every other offset
+        safe = text.encode("utf-8", "replace").decode()
+        found_urls = _url_finder().find_matches_as_indexes(safe, overlapping=True)
+    if found_urls:
+        ends_at = np.array([end for _, _, end in found_urls], dtype=np.int64)
+        addresses[np.searchsorted(starts, ends_at - 1, side="right") - 1] = True
+    return {
+        "digits": per_line(np.flatnonzero(c & _ND)),
+        "capitalised": per_line(capitals),
+        "upper": per_line(capitals[in_capitals]),
+        "sentences": per_line(_sentence_breaks(c, cp)),
+        "separators": per_line(separators) > 0,
+        "addresses": addresses,
+    }
+
+
+def _sentence_breaks(c: np.ndarray, cp: np.ndarray) -> np.ndarray:
+    """Where `_SENTENCE_BREAK` matches in the joined lines (``c``: their class bits, ``cp``:
+    their code points): a stop, closers, white space that does not cross a line break, maybe an
+    opener, a capital. Matches cannot overlap (nothing after the stop is a stop)."""
+    stops = np.flatnonzero(c & _STOP)
+    at = _skip(c, cp, stops + 1, _CLOSER)
+    spaced = (at < len(c)) & ((c[np.minimum(at, len(c) - 1)] & _WS) != 0)
+    spaced &= cp[np.minimum(at, len(c) - 1)] != _NEWLINE
+    stops, at = stops[spaced], _skip(c, cp, at[spaced], _WS)
+    last = len(c) - 1
+    here = c[np.minimum(at, last)]
+    nxt = c[np.minimum(at + 1, last)]
+    capital = (at <= last) & ((here & _LU) != 0)
+    opened = (at < last) & ((here & _OPENER) != 0) & ((nxt & _LU) != 0)
+    return stops[capital | opened]
+
+
+def _skip(c: np.ndarray, cp: np.ndarray, positions: np.ndarray, bit: int) -> np.ndarray:
+    """From each of ``positions``, the first position on that is not of class ``bit``, a line
+    break, or the end (runs are short: a step for all at once per character of the longest)."""
+    positions = positions.copy()
+    moving = np.flatnonzero(positions < len(c))
+    while len(moving):
+        at = positions[moving]
+        moving = moving[((c[at] & bit) != 0) & (cp[at] != _NEWLINE)]
+        positions[moving] += 1
+        moving = moving[positions[moving] < len(c)]
+    return positions
 
 
 def _column(name: str) -> int:
@@ -784,10 +929,18 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
     round (the cost of a call is mostly per call, not per line)."""
     pages = [_Page(text, find) for text, find in zip(texts, find_titles, strict=True)]
     working = [page for page in pages if len(page.alive) >= MIN_LINES]
-    for page in working:
-        # a line's own features do not change when others go: computed once, then only its context
-        page.table = LineTable([page.text[slice(*page.spans[i])] for i in page.alive])
+    # a line's own features do not change when others go: computed once (for all the pages at
+    # once: numpy's cost is per call), then only its context
+    lines = [[page.text[slice(*page.spans[i])] for i in page.alive] for page in working]
+    every = list(itertools.chain.from_iterable(lines))
+    words = words_per_line(every)
+    rows = own_features(every, words)
+    start = 0
+    for page, page_lines in zip(working, lines, strict=True):
+        end = start + len(page_lines)
+        page.table = LineTable(page_lines, words[start:end], rows[start:end])
         page.row_of = {line: row for row, line in enumerate(page.alive)}
+        start = end
     titled = [page for page in working if page.find_title]
     first_look = model.titles_of(*_title_inputs(titled))
     for page, pick in zip(titled, first_look, strict=True):

@@ -68,6 +68,15 @@ def words(text: str) -> list[str]:
     return _spaced(text, keep_lines=False).split()
 
 
+def words_per_line(lines: list[str]) -> list[list[str]]:
+    """`words` of each of ``lines`` (none holding a line break), lower-cased, in one pass.
+
+    >>> words_per_line(["Read more:", "", "It’s HERE"])
+    [['read', 'more'], [], ['it', 's', 'here']]
+    """
+    return [line.split() for line in _spaced("\n".join(lines).lower(), keep_lines=True).split("\n")]
+
+
 def count_words_per_line(text: str) -> list[int]:
     """`count_words` of each line of ``text``, with one pass over the text instead of one per line.
 

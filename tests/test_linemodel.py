@@ -248,3 +248,73 @@ def test_pages_stacked_get_each_pages_own_features():
     for part, (a, b) in zip(stack.split(together), zip(stack.starts, stack.ends, strict=True), strict=True):
         assert np.array_equal(part, context_features(p[a:b]))
         assert np.allclose(part, _context_by_hand(list(p[a:b])), rtol=0, atol=1e-12)
+
+
+def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
+    """What `own_features` gives one line, written line by line with the regular expressions
+    the features are defined by: the reference its character-class arrays must agree with."""
+    import math
+
+    from cleaner import linemodel as lm
+    from cleaner.words import CLOSERS, MONTHS, SENTENCE_ENDS
+
+    n, chars, tokens = len(ws), len(line) or 1, line.count(" ") + 1
+    digits = chars - len(lm._DIGIT.sub("", line))
+    furniture = lm.furniture_words()
+    return (
+        math.log1p(len(line)),
+        math.log1p(n),
+        1 <= n <= 3,
+        4 <= n <= 9,
+        10 <= n <= 24,
+        line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS,
+        line.endswith(":"),
+        math.log1p(len(lm._SENTENCE_BREAK.findall(line))),
+        line.count(",") / (n + 1),
+        0.0,
+        len(lm._CAPITALISED.findall(line)) / tokens,
+        len(lm._UPPER_WORD.findall(line)) / tokens,
+        digits / chars,
+        bool(lm._URL.search(line)),
+        bool(lm._HANDLE.search(line)),
+        ("©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line),
+        bool(lm.LIST_ITEM.match(line)),
+        math.log1p(sum(map(line.count, lm._SEPARATORS))),
+        bool(lm._NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(lm._DIGIT.search(line))),
+        line[:1].islower(),
+        bool(lm._QUOTE_START.match(line)),
+        (sum(map(len, ws)) - digits) / chars,
+        sum(map(furniture.__contains__, ws)) / n if n else 0.0,
+        0.0,
+    )
+
+
+def test_own_features_of_many_lines_are_each_lines_to_the_bit():
+    import random
+
+    from cleaner.linemodel import own_features
+    from cleaner.words import words
+
+    rng = random.Random(7)
+    # the pieces the features look for, and characters that are easy to get wrong: white space
+    # that is not a space, capitals beyond U+FFFF and in title case, digits of other scripts,
+    # a lone surrogate, quotes that both open and close
+    pieces = [
+        *"aA1 .!?…\"'”’»)]“‘«([|•·/›»-&@#©:,\t\u00a0\u2028\x0b\x1c\x85",
+        "😀", "𝐀", "𝟏", "٣", "Ⅻ", "ǅ", "İ", "ß", "\ud800", "http://", "www.", ".com", ".dex", "12.03.2019",
+        "08:40", "Mar", "U.S.", "NATO", " | ", " / ", "(c)", "Copyright",
+    ]  # fmt: skip
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    lines += [line for page in PAGES for line in page["text"].split("\n")]
+    ws = [words(line.lower()) for line in lines]
+    want = np.array([_own_features_one_line(line, w) for line, w in zip(lines, ws, strict=True)])
+    for size in (1, 7, 64, len(lines)):  # alone, in pages, in shards: the same rows
+        got = np.vstack([own_features(lines[k : k + size], ws[k : k + size]) for k in range(0, len(lines), size)])
+        assert got.view(np.int64).tolist() == want.view(np.int64).tolist()
+
+
+def test_words_per_line_are_each_lines_words():
+    from cleaner.words import words, words_per_line
+
+    lines = [line for page in PAGES for line in page["text"].split("\n")] + ["İstanbul ÉTÉ", "a\u2028b\x1cc", ""]
+    assert words_per_line(lines) == [words(line.lower()) for line in lines]
