@@ -172,7 +172,7 @@ class LineTable:
         # per line, its words that choose the stoplist (two letters or more), and (when needed)
         # the lists they are in, one after the other, with how many of those its first k words have
         self._telling = [len(ws) - list(map(len, ws)).count(1) for ws in self.words]
-        self._ids: dict[int, tuple[np.ndarray, list[int]]] = {}
+        self._ids: dict[int, tuple[np.ndarray, list[tuple[int, ...]]]] = {}
         key_ids: dict[str, int] = {}
         self._key_ids = np.array([key_ids.setdefault(key, len(key_ids)) for key in self.keys], dtype=np.int64)
         self._chosen_by: tuple[int, ...] | None = None
@@ -200,7 +200,7 @@ class LineTable:
             return
         ids = [self._list_ids(i)[0] for i in key]
         if key and needed < 0:  # the last line's first words only
-            ids[-1] = ids[-1][: self._list_ids(key[-1])[1][self._telling[key[-1]] + needed]]
+            ids[-1] = ids[-1][: sum(map(len, self._list_ids(key[-1])[1][: self._telling[key[-1]] + needed]))]
         stop = _best_stoplist(np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))
         self._chosen_by = key
         if stop is self._stoplist:
@@ -208,13 +208,14 @@ class LineTable:
         self._stoplist = stop
         self._density = np.array([sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws in self.words])
 
-    def _list_ids(self, line: int) -> tuple[np.ndarray, list[int]]:
+    def _list_ids(self, line: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+        """The lists each of the line's first `STOPWORD_SAMPLE` telling words is in, one after
+        the other, and those lists word by word."""
         if line not in self._ids:
-            by_word = _stoplists()[0]
-            words = itertools.islice((w for w in self.words[line] if len(w) > 1), STOPWORD_SAMPLE)
-            telling = [by_word.get(w, ()) for w in words]
-            ids = np.fromiter(itertools.chain.from_iterable(telling), dtype=np.int64)
-            self._ids[line] = ids, [0, *itertools.accumulate(map(len, telling))]
+            ws = self.words[line]
+            telling = ws if self._telling[line] == len(ws) else [w for w in ws if len(w) > 1]
+            lists = list(map(_stoplists()[0].get, telling[:STOPWORD_SAMPLE], itertools.repeat(())))
+            self._ids[line] = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64), lists
         return self._ids[line]
 
 
