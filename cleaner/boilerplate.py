@@ -47,7 +47,11 @@ class _Matcher:
         self._words.update(zip(lines, counts, strict=True))
 
     def could_match(self, rule: Rule, text: str) -> bool:
-        if not rule.needs or self.possible is None:
+        return not rule.needs or self._literal_in(rule, text)
+
+    def _literal_in(self, rule: Rule, text: str) -> bool:
+        """Whether one of the rule's literals (`Rule.needs` or `Rule.partial_needs`) is in ``text``."""
+        if self.possible is None:
             return True
         found = self.possible.get(text)
         return found is None or rule.id in found
@@ -63,7 +67,8 @@ class _Matcher:
             return None
         try:
             words = self.words(text) if rule.max_words is not None and rule.kind != "tail" else None
-            return rule.search(text, self.timeout, words)
+            bare = bool(rule.partial_needs) and not self._literal_in(rule, text)
+            return rule.search(text, self.timeout, words, bare)
         except TimeoutError:
             log.warning("rule %s timed out after %ss and was skipped for this document", rule.id, self.timeout)
             self.failed.append(rule.id)

@@ -90,17 +90,25 @@ class Rule:
     #: its patterns when loaded, so that a document without any of them skips the rule. Empty
     #: when no such list could be worked out: the rule is always tried.
     needs: tuple[str, ...] = ()
+    #: When only some patterns have literals (``needs`` is empty): theirs, and the patterns
+    #: without (joined as in ``combined`` where they can be), the only ones a text without any
+    #: of those literals is searched with.
+    partial_needs: tuple[str, ...] = ()
+    bare: tuple[regex.Pattern[str], ...] = ()
 
-    def search(self, text: str, timeout: float | None = None, words: int | None = None) -> regex.Match[str] | None:
+    def search(
+        self, text: str, timeout: float | None = None, words: int | None = None, bare: bool = False
+    ) -> regex.Match[str] | None:
         """The first match of any of the rule's patterns in ``text`` (if not too long for the rule).
 
-        ``words`` is the word count of ``text`` when the caller already knows it.
+        ``words`` is the word count of ``text`` when the caller already knows it; ``bare``: none of
+        `partial_needs` is in ``text``, so only the patterns without literals can match.
         """
         if self.max_words is not None and self.kind != "tail":
             count = count_words(text) if words is None else words
             if count > self.max_words:
                 return None
-        for pattern in self.combined or self.patterns:
+        for pattern in self.bare if bare and self.partial_needs else self.combined or self.patterns:
             found = pattern.search(text, timeout=timeout)
             if found:
                 return found
@@ -300,7 +308,7 @@ class LiteralIndex:
     def __init__(self, rules: Iterable[Rule]) -> None:
         owners: dict[str, set[str]] = {}
         for rule in rules:
-            for literal in rule.needs:
+            for literal in rule.needs or rule.partial_needs:
                 owners.setdefault(literal, set()).add(rule.id)
         self._literals = sorted(owners)
         self._owners = [frozenset(owners[literal]) for literal in self._literals]
@@ -458,21 +466,37 @@ def _build_rule(entry: dict[str, Any], where: str, number: int) -> Rule:
         options["within"] = _number(entry["within"], label, "within", float, 0.01, 1.0)
     if "max_words" in entry:
         options["max_words"] = _number(entry["max_words"], label, "max_words", int, 1, 1000)
-    if len(patterns) > 1 and all(p.pattern.startswith("^") for p in patterns):
-        # every alternative can only match at the start, so the alternation tries them in order
-        try:
-            joined = "|".join(f"(?:{p.pattern})" for p in patterns)
-            options["combined"] = (regex.compile(joined, patterns[0].flags),)
-        except regex.error:
-            pass  # keep them separate
+    options["combined"] = _joined(patterns)
     needs = required_literals(sources)
     if needs and all(any(literal in fold(example) for literal in needs) for example in remove):
         options["needs"] = needs
+    elif len(patterns) > 1 and kind in ("line", "paragraph", "header"):
+        # some patterns have literals: a line without any of them is searched with the others only
+        literals = [required_literals([source]) for source in sources]
+        partial = tuple(sorted(set().union(*literals)))
+        bare = tuple(p for p, found in zip(patterns, literals, strict=True) if not found)
+        if partial and all(
+            any(literal in fold(example) for literal in partial) or any(p.search(example) for p in bare)
+            for example in remove
+        ):
+            options["partial_needs"] = partial
+            options["bare"] = _joined(bare) or bare
     if kind == "inline":
         options["screens"] = tuple(regex.compile(p.pattern, p.flags | regex.MULTILINE) for p in patterns)
     return Rule(
         id=rule_id, kind=kind, why=why.strip(), patterns=patterns, remove=remove, keep=keep, file=where, **options
     )
+
+
+def _joined(patterns: tuple[regex.Pattern[str], ...]) -> tuple[regex.Pattern[str], ...]:
+    """Patterns that can only match at the start joined into one alternation (it tries them in
+    order: one search instead of several, the same answer), or () when they cannot be."""
+    if len(patterns) > 1 and all(p.pattern.startswith("^") for p in patterns):
+        try:
+            return (regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags),)
+        except regex.error:
+            pass  # keep them separate
+    return ()
 
 
 def _compile(source: str, label: str, what: str, ignore_case: bool) -> regex.Pattern[str]:

@@ -216,3 +216,23 @@ def test_rules_with_their_index_survive_pickling(rules):
         apply_rules(text, list(rules), 1.0, rules.index)
     )
     assert apply_rules(text, list(copy), 1.0, copy.index).removals
+
+
+def test_a_rule_whose_patterns_partly_have_literals_is_screened_pattern_by_pattern(tmp_path):
+    """A line without any literal of the patterns that have them is searched with the others only."""
+    from cleaner.boilerplate import apply_rules
+
+    (tmp_path / "r.toml").write_text(
+        "[[rules]]\nid = 'more-or-time'\nkind = 'line'\nwhy = 'a read-more line or a reading time'\n"
+        "patterns = ['^\\W*read more about\\b.{0,60}$', '^\\W*\\d+ ?mn\\W*$']\n"
+        "remove = ['Read more about cats', '5 mn']\nkeep = ['We read more about cats every day.']\n"
+    )
+    rules = load_rules(tmp_path / "r.toml")
+    rule = next(iter(rules))
+    assert rule.needs == () and rule.partial_needs == ("read more about",) and len(rule.bare) == 1
+    assert rule.search("Read more about cats", bare=True) is None  # the bare pattern alone
+    assert rule.search("5 mn", bare=True) is not None
+    text = "Body line one here.\n\nRead more about cats\n\nBody line two.\n\n5 mn\n\nBody line three."
+    result = apply_rules(text, list(rules), 1.0, rules.index)
+    assert result.text == "Body line one here.\n\nBody line two.\n\nBody line three."
+    assert [r.rule for r in result.removals] == ["more-or-time", "more-or-time"]
