@@ -35,7 +35,6 @@ MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
 # Each pattern starts with a literal or a digit, so that it is cheap on long lines.
 _URL = regex.compile(r"https?://|www\.|\.(?:com|org|net|info|ru|de|fr|uk|io)\b")
 _HANDLE = regex.compile(r"(?:^|\s)[@#]\w|\w@\w")
-_SENTENCE_BREAK = regex.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}")
 #: An item of a list: "* Other story", "4. Other story".
 LIST_ITEM = regex.compile(r"^(?:[*•·‣▪►»>|+-]|\d{1,2}[.)])\s")
 _SEPARATORS = (" | ", " • ", " · ", " / ", " › ", " » ")
@@ -145,11 +144,6 @@ def _best_stoplist(ids: np.ndarray) -> frozenset[str]:
     return lists[int(np.argmax(np.bincount(ids, minlength=len(lists))))]
 
 
-_CAPITALISED = regex.compile(r"(?<!\S)\p{Lu}")
-_UPPER_WORD = regex.compile(r"(?<!\S)\p{Lu}[\p{Lu}\d.&-]+(?!\S)")
-_DIGIT = regex.compile(r"\d+")
-
-
 def line_features(lines: Sequence[str]) -> np.ndarray:
     """The `LINE_FEATURES` of each line, one row per line."""
     return LineTable(lines).features(range(len(lines)))
@@ -220,14 +214,15 @@ class LineTable:
 
 
 # What some features look for, one character at a time: a class bit per character, so that a
-# shard's lines are scanned as one numpy array instead of a regular expression per line.
+# shard's lines are scanned as one numpy array instead of a regular expression per line (the
+# expressions they stand for are in `_char_counts`; tests compare the two on tricky text).
 _LU, _WS, _ND, _UPPERISH, _STOP, _CLOSER, _OPENER, _SEPARATOR = (1 << bit for bit in range(8))
 _CLASSES = (
     (_LU, r"\p{Lu}"),
     (_WS, r"\s"),
     (_ND, r"\d"),
-    (_UPPERISH, r"[\p{Lu}\d.&-]"),  # what a word in capitals is made of (`_UPPER_WORD`)
-    (_STOP, r"[.!?…]"),  # `_SENTENCE_BREAK`'s parts
+    (_UPPERISH, r"[\p{Lu}\d.&-]"),  # what a word in capitals is made of
+    (_STOP, r"[.!?…]"),  # a sentence break's parts
     (_CLOSER, r"[\"'”’»)\]]"),
     (_OPENER, r"[\"'“‘«(\[]"),
     (_SEPARATOR, "[" + regex.escape("".join(s.strip() for s in _SEPARATORS)) + "]"),
@@ -318,10 +313,11 @@ def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray
 
 
 def _char_counts(lines: Sequence[str]) -> dict[str, np.ndarray]:
-    """Per line: its digits, capitalised words, words in capitals and sentence breaks (what
-    `_DIGIT`, `_CAPITALISED`, `_UPPER_WORD` and `_SENTENCE_BREAK` find), and whether it may hold
-    a separator or an address (then worth the exact test). The lines are joined by line breaks
-    (no line holds one) and looked at as one array of character classes."""
+    r"""Per line: how many digits (``\d``), capitalised words (``(?<!\S)\p{Lu}``), words in
+    capitals (``(?<!\S)\p{Lu}[\p{Lu}\d.&-]+(?!\S)``) and sentence breaks
+    (``[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}``) it holds, as the regex module finds them, and
+    whether it may hold a separator or an address (then worth the exact test). The lines are
+    joined by line breaks (no line holds one) and looked at as one array of character classes."""
     text = "\n".join(lines)
     cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     size = len(lines)
@@ -369,7 +365,7 @@ def _char_counts(lines: Sequence[str]) -> dict[str, np.ndarray]:
 
 
 def _sentence_breaks(c: np.ndarray, cp: np.ndarray) -> np.ndarray:
-    """Where `_SENTENCE_BREAK` matches in the joined lines (``c``: their class bits, ``cp``:
+    """Where a sentence break (`_char_counts`) starts in the joined lines (``c``: their class bits, ``cp``:
     their code points): a stop, closers, white space that does not cross a line break, maybe an
     opener, a capital. Matches cannot overlap (nothing after the stop is a stop)."""
     stops = np.flatnonzero(c & _STOP)

@@ -255,11 +255,17 @@ def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
     the features are defined by: the reference its character-class arrays must agree with."""
     import math
 
+    import regex
+
     from cleaner import linemodel as lm
     from cleaner.words import CLOSERS, MONTHS, SENTENCE_ENDS
 
+    digit = regex.compile(r"\d+")
+    capitalised = regex.compile(r"(?<!\S)\p{Lu}")
+    upper_word = regex.compile(r"(?<!\S)\p{Lu}[\p{Lu}\d.&-]+(?!\S)")
+    sentence_break = regex.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}")
     n, chars, tokens = len(ws), len(line) or 1, line.count(" ") + 1
-    digits = chars - len(lm._DIGIT.sub("", line))
+    digits = chars - len(digit.sub("", line))
     furniture = lm.furniture_words()
     return (
         math.log1p(len(line)),
@@ -269,18 +275,18 @@ def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
         10 <= n <= 24,
         line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS,
         line.endswith(":"),
-        math.log1p(len(lm._SENTENCE_BREAK.findall(line))),
+        math.log1p(len(sentence_break.findall(line))),
         line.count(",") / (n + 1),
         0.0,
-        len(lm._CAPITALISED.findall(line)) / tokens,
-        len(lm._UPPER_WORD.findall(line)) / tokens,
+        len(capitalised.findall(line)) / tokens,
+        len(upper_word.findall(line)) / tokens,
         digits / chars,
         bool(lm._URL.search(line)),
         bool(lm._HANDLE.search(line)),
         ("©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line),
         bool(lm.LIST_ITEM.match(line)),
         math.log1p(sum(map(line.count, lm._SEPARATORS))),
-        bool(lm._NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(lm._DIGIT.search(line))),
+        bool(lm._NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(digit.search(line))),
         line[:1].islower(),
         bool(lm._QUOTE_START.match(line)),
         (sum(map(len, ws)) - digits) / chars,
