@@ -136,6 +136,43 @@ class _Group:
         return Suggestion(self.kind, self.words, self.prefix, self.examples, documents, chars, site, of, host)
 
 
+@dataclass
+class _Tally:
+    """Recurring texts as counted over a corpus: exact and by their first words, per site."""
+
+    exact: dict[tuple[str, str], _Group] = field(default_factory=dict)
+    prefixes: dict[tuple[str, str], _Group] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)  # documents per site
+    hosts: set[str] = field(default_factory=set)  # the sites that are a URL's host
+
+    def add(self, doc: Document, site: str) -> None:
+        self.totals[site] = self.totals.get(site, 0) + 1
+        for kind, text in _units(doc):
+            words = fold(text).split()
+            if len(words) < 2:
+                continue
+            for groups, key_words, prefix in ((self.exact, words, False), (self.prefixes, words[:PREFIX_WORDS], True)):
+                if prefix and len(words) <= PREFIX_WORDS:
+                    continue
+                key = (kind, " ".join(key_words))
+                groups.setdefault(key, _Group(kind, key_words if prefix else words, prefix)).add(site, doc.id, text)
+
+    def drafts(self, groups: Iterable[_Group], min_docs: int | None) -> Iterable[Suggestion]:
+        """The groups that recur enough: on one site (its draft), or on several (any site's)."""
+        total = sum(self.totals.values())
+
+        def needed(count: int) -> int:
+            return min_docs if min_docs is not None else max(2, math.ceil(0.01 * count))
+
+        for group in groups:
+            found = group.documents
+            recurring = sorted(site for site, ids in found.items() if len(ids) >= needed(self.totals[site]))
+            if len(recurring) == 1:
+                yield group.suggestion(recurring, self.totals[recurring[0]], self.hosts)
+            elif len(recurring) > 1 or (len(found) > 1 and sum(map(len, found.values())) >= needed(total)):
+                yield group.suggestion(recurring if len(recurring) > 1 else sorted(found), total, self.hosts)
+
+
 def suggest_rules(
     docs: Iterable[Document], rules: Rules, min_docs: int | None = None, top: int = 20
 ) -> tuple[list[Suggestion], int]:
@@ -155,44 +192,17 @@ def suggest_rules(
     copies = {d.id for d in clean_documents(docs, pipeline).documents if d.status == "duplicate"}
     # the site as the templates stage finds it: on the normalized text, before the rules ran
     normalizing, stripping = pipeline.until("normalize"), pipeline.until("boilerplate")
-    exact: dict[tuple[str, str], _Group] = {}
-    prefixes: dict[tuple[str, str], _Group] = {}
-    totals: dict[str, int] = {}
-    hosts: set[str] = set()
+    tally = _Tally()
     for doc in docs:
         if doc.dropped or doc.id in copies:
             continue
         normalized = normalizing.clean(doc)
         site = site_of(normalized, rules.site_sets, pipeline.settings.rule_timeout)
         if site == host_of(normalized):
-            hosts.add(site)
-        totals[site] = totals.get(site, 0) + 1
-        for kind, text in _units(stripping.clean(doc)):
-            words = fold(text).split()
-            if len(words) < 2:
-                continue
-            for groups, key_words, prefix in ((exact, words, False), (prefixes, words[:PREFIX_WORDS], True)):
-                if prefix and len(words) <= PREFIX_WORDS:
-                    continue
-                key = (kind, " ".join(key_words))
-                groups.setdefault(key, _Group(kind, key_words if prefix else words, prefix)).add(site, doc.id, text)
-    total = sum(totals.values())
-
-    def needed(count: int) -> int:
-        return min_docs if min_docs is not None else max(2, math.ceil(0.01 * count))
-
-    def drafts(groups: Iterable[_Group]) -> Iterable[Suggestion]:
-        for group in groups:
-            recurring = sorted(site for site, ids in group.documents.items() if len(ids) >= needed(totals[site]))
-            if len(recurring) == 1:
-                yield group.suggestion(recurring, totals[recurring[0]], hosts)
-            elif len(recurring) > 1 or (
-                len(group.documents) > 1 and sum(map(len, group.documents.values())) >= needed(total)
-            ):
-                yield group.suggestion(recurring if len(recurring) > 1 else sorted(group.documents), total, hosts)
-
-    chosen = list(drafts(exact.values()))
-    for group in drafts(prefixes.values()):
+            tally.hosts.add(site)
+        tally.add(stripping.clean(doc), site)
+    chosen = list(tally.drafts(tally.exact.values(), min_docs))
+    for group in tally.drafts(tally.prefixes.values(), min_docs):
         variants = [
             s for s in chosen if (s.kind, s.site) == (group.kind, group.site) and s.words[:PREFIX_WORDS] == group.words
         ]
@@ -205,7 +215,7 @@ def suggest_rules(
     by_site: dict[str | None, list[Suggestion]] = {}
     for suggestion in chosen:
         by_site.setdefault(suggestion.site, []).append(suggestion)
-    return [s for group in by_site.values() for s in group[:top]], total
+    return [s for group in by_site.values() for s in group[:top]], sum(tally.totals.values())
 
 
 def draft_set(suggestions: list[Suggestion], site: str | None, rules: Rules) -> str:
