@@ -312,6 +312,9 @@ def test_own_features_of_many_lines_are_each_lines_to_the_bit():
     ]  # fmt: skip
     lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
     lines += [line for page in PAGES for line in page["text"].split("\n")]
+    # runs past the few characters stepped over one at a time: quotes, spaces, both
+    lines += ["End." + "'" * 5000 + " Next", "Stop." + " \t" * 3000 + "'A", "z." + "”" * 9 + "\u00a0" * 12 + "E"]
+    lines += ["A line that ends." + "”" * 11 + " " * 20, "Capitals start the next line"]  # no break across lines
     ws = [words(line.lower()) for line in lines]
     want = np.array([_own_features_one_line(line, w) for line, w in zip(lines, ws, strict=True)])
     for size in (1, 7, 64, len(lines)):  # alone, in pages, in shards: the same rows
