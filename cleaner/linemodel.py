@@ -312,7 +312,26 @@ def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray
     return rows
 
 
+#: Characters looked at as one array at most (about 20 bytes each while they are): the lines of a
+#: shard of long texts go in parts, so that memory stays bounded whatever the shard.
+_CHUNK_CHARS = 1 << 21
+
+
 def _char_counts(lines: Sequence[str]) -> dict[str, np.ndarray]:
+    """`_chunk_counts` of ``lines``, in parts of at most `_CHUNK_CHARS` characters (or one line)."""
+    parts: list[tuple[int, int]] = []
+    start = size = 0
+    for k, line in enumerate(lines):
+        if size and size + len(line) > _CHUNK_CHARS:
+            parts.append((start, k))
+            start, size = k, 0
+        size += len(line) + 1
+    parts.append((start, len(lines)))
+    counts = [_chunk_counts(lines[a:b]) for a, b in parts]
+    return {key: np.concatenate([part[key] for part in counts]) for key in counts[0]}
+
+
+def _chunk_counts(lines: Sequence[str]) -> dict[str, np.ndarray]:
     r"""Per line: how many digits (``\d``), capitalised words (``(?<!\S)\p{Lu}``), words in
     capitals (``(?<!\S)\p{Lu}[\p{Lu}\d.&-]+(?!\S)``) and sentence breaks
     (``[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?\p{Lu}``) it holds, as the regex module finds them, and
@@ -324,7 +343,7 @@ def _char_counts(lines: Sequence[str]) -> dict[str, np.ndarray]:
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=size)
     starts = np.cumsum(lengths + 1) - lengths - 1
     wide = cp > 0xFFFF
-    c = _bmp_classes()[np.where(wide, 0, cp)]
+    c = _bmp_classes()[np.minimum(cp, 0xFFFF)]  # (those beyond: below)
     if wide.any():  # beyond the table (emoji, old scripts): classified here, each once
         found = np.unique(cp[wide])
         c[wide] = _classify("".join(map(chr, found.tolist())))[np.searchsorted(found, cp[wide])]

@@ -327,3 +327,16 @@ def test_words_per_line_are_each_lines_words():
 
     lines = [line for page in PAGES for line in page["text"].split("\n")] + ["İstanbul ÉTÉ", "a\u2028b\x1cc", ""]
     assert words_per_line(lines) == [words(line.lower()) for line in lines]
+
+
+def test_own_features_in_parts_are_the_same(monkeypatch):
+    """A shard of long texts is looked at in parts (memory stays bounded): the same rows."""
+    from cleaner import linemodel
+    from cleaner.words import words
+
+    lines = [line for page in PAGES for line in page["text"].split("\n")]
+    ws = [words(line.lower()) for line in lines]
+    whole = linemodel.own_features(lines, ws)
+    monkeypatch.setattr(linemodel, "_CHUNK_CHARS", 300)  # shorter than some lines: those go alone
+    assert linemodel.own_features(lines, ws).tobytes() == whole.tobytes()
+    assert linemodel.own_features([], []).shape == (0, len(linemodel.LINE_FEATURES))
