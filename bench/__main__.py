@@ -150,7 +150,7 @@ def main() -> None:
 
     get_detector(args.lang_backend).detect("warm up: load the models before measuring memory")
     # the floor before and after the run: this machine's speed moves within minutes, so the
-    # ratio uses the mean of the two (one reading alone has moved it by a quarter)
+    # ratio uses the mean of the two (they have differed by a fifth within one run)
     floor_before = floor_seconds(work / "raw" / "corpus.jsonl", settings.ngram, settings.num_perm)
     base_mb = _peak_mb()
     wall = time.perf_counter()

@@ -25,7 +25,7 @@ from .report import summary
 from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
 from .run import run_clean
-from .suggest import Suggestion, draft_set, site_file_name, suggest_rules
+from .suggest import Suggestion, draft_set, site_file_names, suggest_rules
 from .write import corpus_formats
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -499,7 +499,7 @@ def rules_suggest(
     for suggestion in suggestions:
         sites.setdefault(suggestion.site, []).append(suggestion)
     if out is not None:
-        written = [out / site_file_name(site) for site in sites]
+        written = [out / name for name in site_file_names(sites)]
         clash = next((path for path in written if path.exists()), None)
         if clash is not None:
             raise InputError(f"{clash} exists: give --out a folder without drafts in it")

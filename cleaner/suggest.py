@@ -258,7 +258,15 @@ def describe(site: str | None, host: bool) -> str:
     return "in the top folder" if site == "." else f"in the folder {site}"
 
 
-def site_file_name(site: str | None) -> str:
-    """The draft file of a site's rules: ``suggested-<site>.toml`` (``-any-site`` for any site's)."""
-    slug = regex.sub(r"[^a-z0-9]+", "-", (site or "any site").casefold()).strip("-") or "top"
-    return f"suggested-{slug}.toml"
+def site_file_names(sites: Iterable[str | None]) -> list[str]:
+    """The draft file of each site's rules: ``suggested-<site>.toml`` (``-any-site`` for any
+    site's; ``-2``, ``-3``... after a name another site already has)."""
+    names: list[str] = []
+    for site in sites:
+        slug = regex.sub(r"[^a-z0-9]+", "-", (site or "any site").casefold()).strip("-") or "top"
+        name, n = f"suggested-{slug}.toml", 1
+        while name in names:
+            n += 1
+            name = f"suggested-{slug}-{n}.toml"
+        names.append(name)
+    return names

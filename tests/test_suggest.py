@@ -132,3 +132,14 @@ def test_a_site_named_by_a_rule_set_gets_that_sets_when(tmp_path):
     assert CliRunner().invoke(app, args).exit_code == 0
     text = (out / "suggested-rules-alpha.toml").read_text()
     assert "when = 'Alpha Times'" in text and "add these rules to it" in text
+
+
+def test_sites_whose_names_fold_alike_get_files_of_their_own():
+    from cleaner.suggest import site_file_names
+
+    assert site_file_names(["a.b", "a-b", None, "."]) == [
+        "suggested-a-b.toml",
+        "suggested-a-b-2.toml",
+        "suggested-any-site.toml",
+        "suggested-top.toml",
+    ]
