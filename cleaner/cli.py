@@ -25,7 +25,7 @@ from .report import summary
 from .rule_tests import test_rules
 from .rules import KINDS, default_rules_dir, load_rules
 from .run import run_clean
-from .suggest import Suggestion, draft_set, site_file_names, suggest_rules
+from .suggest import Suggestion, describe, draft_set, site_file_names, suggest_rules
 from .write import corpus_formats
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -506,7 +506,7 @@ def rules_suggest(
         out.mkdir(parents=True, exist_ok=True)
         for (site, drafts), path in zip(sites.items(), written, strict=True):
             path.write_text(draft_set(drafts, site, loaded), encoding="utf-8")
-            typer.echo(f"{path}: {len(drafts)} draft(s) for {site or 'any site'}")
+            typer.echo(f"{path}: {len(drafts)} draft(s), for the pages {describe(site, drafts[0].host)}")
         if not sites:
             typer.echo(f"nothing recurs in {total} documents beyond the rules in {folder}")
         return
