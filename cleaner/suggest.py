@@ -191,7 +191,7 @@ def suggest_rules(
     pipeline = Pipeline(rules=rules)
     copies = {d.id for d in clean_documents(docs, pipeline).documents if d.status == "duplicate"}
     # the site as the templates stage finds it: on the normalized text, before the rules ran
-    normalizing, stripping = pipeline.until("normalize"), pipeline.until("boilerplate")
+    normalizing, stripping = pipeline.until("normalize"), pipeline.stage("boilerplate")
     tally = _Tally()
     for doc in docs:
         if doc.dropped or doc.id in copies:
@@ -200,7 +200,7 @@ def suggest_rules(
         site = site_of(normalized, rules.site_sets, pipeline.settings.rule_timeout)
         if site == host_of(normalized):
             tally.hosts.add(site)
-        tally.add(stripping.clean(doc), site)
+        tally.add(stripping.batch([normalized])[0], site)
     chosen = list(tally.drafts(tally.exact.values(), min_docs))
     for group in tally.drafts(tally.prefixes.values(), min_docs):
         variants = [
