@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,8 +168,9 @@ class LineTable:
         # the lists they are in, one after the other, with how many of those its first k words have
         self._telling = [len(ws) - list(map(len, ws)).count(1) for ws in self.words]
         self._ids: dict[int, tuple[np.ndarray, list[tuple[int, ...]]]] = {}
-        key_ids: dict[str, int] = {}
-        self._key_ids = np.array([key_ids.setdefault(key, len(key_ids)) for key in self.keys], dtype=np.int64)
+        self._key_index: dict[str, int] = {}
+        ids = [self._key_index.setdefault(key, len(self._key_index)) for key in self.keys]
+        self._key_ids = np.array(ids, dtype=np.int64)
         self._chosen_by: tuple[int, ...] | None = None
         self._stoplist: frozenset[str] | None = None
         self._density = np.zeros(len(lines))
@@ -181,6 +183,22 @@ class LineTable:
         keys = self._key_ids[which]
         rows[:, _REPEATED] = np.bincount(keys)[keys] > 1 if len(keys) else []
         return rows
+
+    def stoplist(self, which: Iterable[int]) -> frozenset[str]:
+        """The stoplist the lines ``which`` choose (as `features` does)."""
+        self._choose_stoplist(list(which))
+        return self._stoplist or frozenset()
+
+    def replace(self, row: int, line: str, words: list[str] | None = None, own: np.ndarray | None = None) -> None:
+        """Line ``row`` is now ``line`` (what is left of it once a sentence went); ``words`` (its
+        words, lower-cased) and ``own`` (its `own_features`) when the caller has them."""
+        words = words if words is not None else split_words(line.lower())
+        self.lines[row], self.words[row], self.keys[row] = line, words, line.casefold()
+        self.rows[row] = own if own is not None else own_features([line], [words])[0]
+        self._telling[row] = len(words) - list(map(len, words)).count(1)
+        self._ids.pop(row, None)
+        self._key_ids[row] = self._key_index.setdefault(self.keys[row], len(self._key_index))
+        self._chosen_by, self._stoplist = None, None  # the densities are computed again
 
     def _choose_stoplist(self, which: list[int]) -> None:
         """The stoplist the first `STOPWORD_SAMPLE` words of ``which`` (of two letters or more)
@@ -429,6 +447,8 @@ def _column(name: str) -> int:
 
 _STOPWORDS = LINE_FEATURES.index("stopwords")
 _REPEATED = LINE_FEATURES.index("repeated")
+_SENTENCES = LINE_FEATURES.index("sentences")
+_LOG_WORDS = LINE_FEATURES.index("log_words")
 
 
 class Stack:
@@ -675,11 +695,132 @@ def _agree(a: str, b: str) -> int:
     return next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
-def feature_names() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The names of the first, the second and the title model's inputs, in order."""
+# Furniture glued to a paragraph ("Photo: Reuters. The president said ...", "... on Monday. ©
+# 2019 Reuters. All rights reserved."): the first and the last sentence of the lines the line
+# model keeps at the edges of the text are scored on their own by the sentence model, from
+# their features, their line's and how much of their vocabulary the text shares.
+#: A line is looked into from this many words on, if it is one of the first or last `EDGE_LINES`
+#: such lines of the text (where credits, notices and prompts get glued to the article) ...
+EDGE_LINE_WORDS = 12
+EDGE_LINES = 2
+#: ... for a first or last sentence of `EDGE_SENTENCE_MIN_WORDS` to `EDGE_SENTENCE_WORDS` words
+#: (not a list's number, "2."), leaving at least `EDGE_REST_WORDS`.
+EDGE_SENTENCE_MIN_WORDS = 2
+EDGE_SENTENCE_WORDS = 40
+EDGE_REST_WORDS = 6
+#: A sentence break (as the feature "sentences" counts them): a stop, closers, white space, then
+#: a capital (maybe after an opener). Group 1 is the white space.
+_EDGE_BREAK = regex.compile(r"[.!?…][\"'”’»)\]]*(\s+)(?=[\"'“‘«(\[]?\p{Lu})")
+#: What the sentence model knows of the whole line.
+WHOLE_LINE_FEATURES = ("log_words", "sentence_end", "stopwords", "capitalised", "furniture_words", "url")
+_WHOLE_LINE_COLUMNS = [LINE_FEATURES.index(name) for name in WHOLE_LINE_FEATURES]
+SENTENCE_FEATURES = (
+    *LINE_FEATURES,
+    *("last", "share_of_words", "lines_before", "lines_after", "cohesion"),
+    *(f"line_{name}" for name in WHOLE_LINE_FEATURES),
+)
+
+
+class Edge(NamedTuple):
+    """A first (``last`` false) or last sentence of a line: ``text``, the ``rest`` of the line,
+    and the span of the line that goes with the sentence (the white space between them too);
+    where the line is among the text's (how many lines before and after it), and the share of
+    the sentence's words of four letters or more that another line holds too (a notice glued
+    to a paragraph shares few words with the article; the article's own sentences do)."""
+
+    text: str
+    rest: str
+    last: bool
+    start: int
+    end: int
+    before: int = 0
+    after: int = 0
+    cohesion: float = 0.0
+
+
+def vocabulary(lines: Iterable[list[str]]) -> Counter[str]:
+    """How often each word is in ``lines`` (each line's words)."""
+    return Counter(itertools.chain.from_iterable(lines))
+
+
+def in_context(
+    lines: Sequence[list[str]], at: int, edges: Sequence[Edge], counts: Counter[str] | None = None
+) -> list[Edge]:
+    """The ``edges`` of line ``at`` of ``lines`` (each line's words, lower-cased) that may go (of
+    `EDGE_SENTENCE_MIN_WORDS` to `EDGE_SENTENCE_WORDS` words, leaving `EDGE_REST_WORDS`), with
+    where the line is and how much of each sentence's vocabulary the other lines hold
+    (``counts``: the lines' `vocabulary`, when the caller has it)."""
+    counts = counts if counts is not None else vocabulary(lines)
+    words = lines[at]
+    here = Counter(words)
+    out = []
+    for edge in edges:
+        # the line's words are the sentence's and the rest's (words never cross the white space
+        # between); a word of the sentence is elsewhere when another line has it too
+        n = len(split_words(edge.text))
+        if not EDGE_SENTENCE_MIN_WORDS <= n <= EDGE_SENTENCE_WORDS or len(words) - n < EDGE_REST_WORDS:
+            continue
+        own = {w for w in (words[len(words) - n :] if edge.last else words[:n]) if len(w) >= 4}
+        held = sum(counts[w] > here[w] for w in own) / len(own) if own else 1.0
+        out.append(edge._replace(before=at, after=len(lines) - 1 - at, cohesion=held))
+    return out
+
+
+def edge_lines(words: Sequence[int]) -> dict[int, tuple[bool, ...]]:
+    """Of lines with ``words`` words each, the first and last `EDGE_LINES` of `EDGE_LINE_WORDS`
+    words or more, in order, with the sentences looked at in each (``last``: both ends. Only the
+    first sentence of the first lines and the last of the last, half the cost, was tried: held
+    out, it took less glued furniture for the body it lost)."""
+    long = [k for k, n in enumerate(words) if n >= EDGE_LINE_WORDS]
+    return {k: (False, True) for k in sorted(set(long[:EDGE_LINES] + long[-EDGE_LINES:]))}
+
+
+def sentence_edges(line: str) -> list[Edge]:
+    """The first and the last sentence of ``line`` (none when it holds no sentence break)."""
+    breaks = list(_EDGE_BREAK.finditer(line))
+    if not breaks:
+        return []
+    first, last = breaks[0], breaks[-1]
+    return [
+        Edge(line[: first.start(1)], line[first.end() :], False, 0, first.end()),
+        Edge(line[last.end() :], line[: last.start(1)], True, last.start(1), len(line)),
+    ]
+
+
+def sentence_features(
+    edges: Sequence[Edge], stoplists: Sequence[frozenset[str]], lines: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence model's inputs for each of ``edges`` (``stoplists``: the stoplist of each
+    one's text; ``lines``: the `LINE_FEATURES` of each one's whole line, its stopwords by that
+    list), and whether each may go: a sentence of `EDGE_SENTENCE_MIN_WORDS` to
+    `EDGE_SENTENCE_WORDS` words that leaves `EDGE_REST_WORDS` or more."""
+    texts = [edge.text for edge in edges]
+    words = words_per_line(texts)
+    rows = own_features(texts, words)
+    rows[:, _STOPWORDS] = [
+        sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws, stop in zip(words, stoplists, strict=True)
+    ]
+    n = len(edges)
+    own = np.fromiter(map(len, words), dtype=np.float64, count=n)
+    whole = np.expm1(lines[:, _LOG_WORDS]) if n else np.zeros(0)
+    x = np.hstack(
+        [
+            rows,
+            np.array([[edge.last] for edge in edges], dtype=np.float64).reshape(n, 1),
+            (own / np.maximum(whole, 1))[:, None],
+            np.log1p(np.array([[edge.before, edge.after] for edge in edges], dtype=np.float64).reshape(n, 2)),
+            np.array([[edge.cohesion] for edge in edges], dtype=np.float64).reshape(n, 1),
+            lines[:, _WHOLE_LINE_COLUMNS].reshape(n, len(_WHOLE_LINE_COLUMNS)),
+        ]
+    )
+    return x, (own >= EDGE_SENTENCE_MIN_WORDS) & (own <= EDGE_SENTENCE_WORDS) & (whole - own >= EDGE_REST_WORDS)
+
+
+def feature_names() -> tuple[tuple[str, ...], ...]:
+    """The names of the first, the second, the title and the sentence model's inputs, in order."""
     neighbours = tuple(f"{name}@{by:+d}" for by in (-2, -1, 1, 2) for name in NEIGHBOUR_FEATURES)
     first = LINE_FEATURES + neighbours + POSITION_FEATURES
-    return first, first + CONTEXT_FEATURES, first + TITLE_FEATURES
+    return first, first + CONTEXT_FEATURES, first + TITLE_FEATURES, SENTENCE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -757,11 +898,13 @@ class Trees:
 
 @dataclass(frozen=True)
 class LineModel:
-    """The tree ensembles (lines, lines in context, headlines) and what they were trained on."""
+    """The tree ensembles (lines, lines in context, headlines, sentences at a line's edges) and
+    what they were trained on."""
 
     first: Trees
     second: Trees
     title: Trees
+    sentence: Trees
     trained_on: dict[str, Any]
 
     def body_probability(self, lines: Sequence[str]) -> np.ndarray:
@@ -777,6 +920,19 @@ class LineModel:
         x = first_features(np.vstack(bases), stack)
         p = self.first.predict(x)
         return stack.split(self.second.predict(np.hstack([x, context_features(p, stack)])))
+
+    def edge_probabilities(
+        self, edges: Sequence[Edge], stoplists: Sequence[frozenset[str]], lines: np.ndarray
+    ) -> np.ndarray:
+        """For each of ``edges`` (with `sentence_features`' inputs), the probability that it is
+        body text; 1 for one that may not go (too short or long a sentence, too short a rest)."""
+        if not edges:
+            return np.zeros(0)
+        x, eligible = sentence_features(edges, stoplists, lines)
+        p = np.ones(len(edges))
+        if eligible.any():
+            p[eligible] = self.sentence.predict(x[eligible])
+        return p
 
     def titles_of(self, bases: Sequence[np.ndarray], keys: Sequence[Sequence[str]]) -> list[Headline | None]:
         """For many texts (``bases``: the features of their first lines), the index of the headline
@@ -849,8 +1005,8 @@ class LineModel:
         return cls(**parts, trained_on=dict(header.get("trained_on") or {}))
 
 
-FORMAT = "cleaner-line-model/1"
-PARTS = ("first", "second", "title")
+FORMAT = "cleaner-line-model/2"
+PARTS = ("first", "second", "title", "sentence")
 
 
 @functools.cache
@@ -864,6 +1020,9 @@ MIN_LINES = 3
 #: Rounds of scoring at most: a removal changes its neighbours' context, so the model runs again
 #: on what it left until it removes nothing (cleaning clean text must change nothing).
 MAX_ROUNDS = 8
+#: A first or last sentence goes when the sentence model gives it a body probability under this
+#: (or under ``min_body_prob``, if lower). Chosen on AEB's held-out folds: see `bench.train_boilerplate`.
+SENTENCE_MAX_PROB = 0.1
 
 
 @dataclass
@@ -900,6 +1059,11 @@ class _Page:
         assert self.table is not None
         return self.table.features([self.row_of[i] for i in lines])
 
+    def stoplist(self) -> frozenset[str]:
+        """The stoplist the lines left choose."""
+        assert self.table is not None
+        return self.table.stoplist(self.row_of[i] for i in self.alive)
+
     def keys(self, lines: Sequence[int]) -> list[str]:
         """``lines`` (line numbers of the text) case-folded."""
         assert self.table is not None
@@ -912,6 +1076,36 @@ class _Page:
         self.prob.update((self.alive[k], float(p[k])) for k in gone)
         self.alive = [i for k, i in enumerate(self.alive) if k not in gone]
         return bool(gone)
+
+    def edges(self) -> tuple[list[tuple[int, Edge]], np.ndarray]:
+        """The first and last sentences of the lines left that are long enough to hold one (not
+        the headline's), with their line numbers; and their lines' `LINE_FEATURES`."""
+        assert self.table is not None
+        table = self.table
+        rows = [self.row_of[i] for i in self.alive]
+        words = [table.words[row] for row in rows]
+        looked = {k: sides for k, sides in edge_lines(list(map(len, words))).items() if table.rows[rows[k], _SENTENCES]}
+        found: list[tuple[int, Edge]] = []
+        at: list[int] = []
+        if looked:
+            counts = vocabulary(words)
+            for k, sides in looked.items():
+                if self.alive[k] != self.headline:
+                    edges = [edge for edge in sentence_edges(table.lines[rows[k]]) if edge.last in sides]
+                    edges = in_context(words, k, edges, counts)
+                    found.extend((self.alive[k], edge) for edge in edges)
+                    at.extend([k] * len(edges))
+        features = table.features(rows)[at] if at else np.zeros((0, len(LINE_FEATURES)))
+        return found, features
+
+    def trim(self, line: int, edge: Edge, p: float, words: list[str], own: np.ndarray) -> None:
+        """Take ``edge`` (a sentence) out of ``line``; what is left is the line from now on
+        (``words``, ``own``: its words and `own_features`)."""
+        assert self.table is not None
+        a, b = self.spans[line]
+        self.removals.append(Removal("model:sentence", a + edge.start, a + edge.end, round(p, 3)))
+        self.spans[line] = (a, a + edge.start) if edge.last else (a + edge.end, b)
+        self.table.replace(self.row_of[line], edge.rest, words, own)
 
     def take_title(self, found: int, sure: bool, echoes: Sequence[int] = ()) -> None:
         """Take line ``found`` (of the lines left) for the headline; the lines that repeat it
@@ -991,6 +1185,7 @@ def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_ti
     for page in again:
         page.headline = None
     _rounds(again, model, threshold)
+    _trim_rounds(working, model, threshold)
     return [page.cut() for page in pages]
 
 
@@ -1001,6 +1196,48 @@ def _title_inputs(pages: list[_Page]) -> tuple[list[np.ndarray], list[list[str]]
         [page.rows(lines) for page, lines in zip(pages, firsts, strict=True)],
         [page.keys(lines) for page, lines in zip(pages, firsts, strict=True)],
     )
+
+
+def _trim_rounds(working: list[_Page], model: LineModel, threshold: float) -> None:
+    """Take out the sentences at the edges of the lines left that the sentence model scores as
+    furniture, score the lines of the pages that lost one again, and so on until none goes: a
+    fixed point, so cleaning the result again removes nothing."""
+    for _ in range(MAX_ROUNDS):
+        working = _trim_edges([page for page in working if len(page.alive) >= MIN_LINES], model, threshold)
+        if not working:
+            return
+        _rounds(working, model, threshold)
+
+
+def _trim_edges(pages: list[_Page], model: LineModel, threshold: float) -> list[_Page]:
+    """Take out the first or last sentences the sentence model scores under `SENTENCE_MAX_PROB`
+    (or ``threshold``), the likelier furniture of the two for a line; the pages that lost one."""
+    found: list[tuple[_Page, int, Edge]] = []
+    rows: list[np.ndarray] = []
+    lists: list[frozenset[str]] = []
+    for page in pages:
+        edges, features = page.edges()
+        if edges:
+            found.extend((page, line, edge) for line, edge in edges)
+            rows.append(features)
+            lists.extend([page.stoplist()] * len(edges))
+    if not found:
+        return []
+    p = model.edge_probabilities([edge for _, _, edge in found], lists, np.vstack(rows))
+    bar = min(SENTENCE_MAX_PROB, threshold)
+    best: dict[tuple[int, int], tuple[float, _Page, Edge]] = {}
+    for (page, line, edge), value in zip(found, p, strict=True):
+        key = (id(page), line)
+        if value < bar and (key not in best or value < best[key][0]):
+            best[key] = (float(value), page, edge)
+    if not best:
+        return []
+    rests = [edge.rest for _, _, edge in best.values()]
+    words = words_per_line(rests)
+    own = own_features(rests, words)
+    for k, ((_, line), (value, page, edge)) in enumerate(best.items()):
+        page.trim(line, edge, value, words[k], own[k])
+    return list({id(page): page for _, page, _ in best.values()}.values())
 
 
 def _rounds(working: list[_Page], model: LineModel, threshold: float) -> None:

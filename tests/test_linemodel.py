@@ -16,13 +16,16 @@ from cleaner.document import Document
 from cleaner.explain import explain
 from cleaner.linemodel import (
     MODEL_PATH,
+    SENTENCE_MAX_PROB,
     LineModel,
+    LineTable,
     Trees,
     echoed_lines,
     feature_names,
     load_model,
     model_cuts,
     model_removals,
+    sentence_edges,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +44,7 @@ def test_the_model_file_is_numpy_arrays_and_a_header_loaded_without_pickle():
     with np.load(MODEL_PATH, allow_pickle=False) as archive:
         assert all(archive[name].dtype.kind != "O" for name in archive.files)
         header = json.loads(str(archive["header"]))
-    assert header["format"] == "cleaner-line-model/1"
+    assert header["format"] == "cleaner-line-model/2"
     assert header["first"]["features"] == list(feature_names()[0])
     assert MODEL.trained_on["script"] == "python -m bench.train_boilerplate"
     assert any("AEB" in source for source in MODEL.trained_on["data"])
@@ -137,6 +140,7 @@ def test_the_training_script_rebuilds_a_model_that_loads(tmp_path, monkeypatch):
     train_boilerplate.main()
     model = LineModel.load(out)
     assert model.trained_on["lines"] > 0 and "by_min_body_prob" in model.trained_on["held_out"]
+    assert set(model.trained_on["held_out"]["sentences_by_max_prob"]) >= {f"{SENTENCE_MAX_PROB:.2f}"}
     assert len(model.body_probability(["A line.", "Another line of text.", "Share"])) == 3
 
 
@@ -340,3 +344,91 @@ def test_own_features_in_parts_are_the_same(monkeypatch):
     monkeypatch.setattr(linemodel, "_CHUNK_CHARS", 300)  # shorter than some lines: those go alone
     assert linemodel.own_features(lines, ws).tobytes() == whole.tobytes()
     assert linemodel.own_features([], []).shape == (0, len(linemodel.LINE_FEATURES))
+
+
+def test_a_lines_first_and_last_sentence_and_what_goes_with_each():
+    line = "Photo: Reuters. The council met on Monday. It voted twice. Follow us on Twitter."
+    first, last = sentence_edges(line)
+    assert (first.text, first.rest, first.last) == ("Photo: Reuters.", line[16:], False)
+    assert line[first.start : first.end] == "Photo: Reuters. "
+    assert (last.text, last.rest, last.last) == ("Follow us on Twitter.", line[: line.index(" Follow")], True)
+    assert line[last.start : last.end] == " Follow us on Twitter."
+    assert sentence_edges("One sentence only, with no break after it.") == []
+    assert sentence_edges("It cost 3.5 million. it was lower case.") == []  # a break needs a capital
+
+
+GLUED = [
+    "Council approves the new budget",
+    "Photograph: Reuters. The city council approved the new budget on Monday after a long debate about "
+    "funding for schools and roads.",
+    "Council members said the plan would raise spending on public transport by ten percent over the next two years.",
+    "Opponents argued that the increase would force higher property taxes for many families in the city.",
+    "The mayor is expected to sign the budget into law later this week, her office said in a statement. "
+    "Síguenos en Twitter.",
+]
+
+
+def test_furniture_glued_to_a_paragraph_goes_without_the_paragraph():
+    text = "\n\n".join(GLUED)
+    doc = clean(text)
+    cuts = [r for r in doc.removals if r.rule == "model:sentence"]
+    assert sorted(text[r.start : r.end].strip() for r in cuts) == ["Photograph: Reuters.", "Síguenos en Twitter."]
+    assert all(r.prob is not None and r.prob < SENTENCE_MAX_PROB for r in cuts)
+    assert doc.metadata["title"] == GLUED[0]
+    assert doc.text.startswith("The city council approved") and doc.text.endswith("said in a statement.")
+    assert clean(doc.text, model="on").text == doc.text  # cleaning the result again changes nothing
+    # the same paragraphs without what was glued to them lose nothing
+    plain = "\n\n".join(GLUED).replace("Photograph: Reuters. ", "").replace(" Síguenos en Twitter.", "")
+    assert not [r for r in clean(plain).removals if r.rule.startswith("model:")]
+    assert not [r for r in clean(text, model="off").removals if r.rule.startswith("model:")]
+    assert not [r for r in clean(text, min_body_prob=0.0).removals if r.rule.startswith("model:")]
+
+
+def test_a_glued_sentence_is_in_the_manifest_and_explain_with_its_probability(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "glued.txt").write_text("\n\n".join(GLUED), encoding="utf-8")
+    run_clean(raw, tmp_path / "out", rules=RULES)
+    row = json.loads((tmp_path / "out" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    cuts = [r for r in row["removed"] if r["rule"] == "model:sentence"]
+    assert len(cuts) == 2 and all(0 <= r["prob"] < SENTENCE_MAX_PROB for r in cuts)
+    explained = explain("glued", tmp_path / "out", RULES, raw=raw)
+    spans = [s for s in explained.spans if s.rule.startswith("model:sentence p=0.")]
+    assert sorted(explained.text[s.start : s.end].strip() for s in spans) == [
+        "Photograph: Reuters.",
+        "Síguenos en Twitter.",
+    ]
+
+
+def test_a_line_cut_short_is_read_as_a_new_text_would_read_it():
+    lines = [line for line in GLUED if line]
+    table = LineTable(lines)
+    table.features(range(len(lines)))  # (its stoplist chosen, its densities computed)
+    shorter = lines[1].split(" ", 2)[2]
+    table.replace(1, shorter)
+    fresh = LineTable([lines[0], shorter, *lines[2:]])
+    assert np.array_equal(table.features(range(len(lines))), fresh.features(range(len(lines))))
+    assert table.words[1] == fresh.words[1] and table.keys[1] == fresh.keys[1]
+
+
+def test_the_sentence_model_learns_from_furniture_glued_to_body_lines():
+    pytest.importorskip("lightgbm")
+    from bench.train_boilerplate import Page, glued_edges
+
+    # body lines of two sentences each (a line of one has no first and last sentence apart)
+    lines = [
+        GLUED[0],
+        *(line.replace("Photograph: Reuters. ", "") + " Most of the council agreed." for line in GLUED[1:4]),
+    ]
+    lines += ["The mayor will sign it later this week, her office said in a statement. She declined to comment."]
+    lines += ["Share this article. Follow us on Twitter.", "Read more: The budget debate in pictures."]
+    body = np.array([1, 1, 1, 1, 1, 0, 0])
+    page = Page("p", lines, body, np.array([len(line.split()) for line in lines], dtype=float), np.zeros(7))
+    data = glued_edges([page], seed=3)
+    glued = [edge for edge, label in zip(data.edges, data.labels, strict=True) if label == 0]
+    own = [edge for edge, label in zip(data.edges, data.labels, strict=True) if label == 1]
+    assert glued and own
+    furniture = " ".join(lines[5:])
+    assert all(edge.text in furniture and edge.text not in edge.rest for edge in glued)
+    assert all(any(edge.text in line for line in lines[1:5]) for edge in own)
+    assert len(data.stoplists) == len(data.edges) == len(data.words)
