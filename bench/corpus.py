@@ -79,8 +79,20 @@ def _copy(body: str, variant: str, rng: random.Random, vocab: list[str]) -> str:
         paragraphs = [rng.choice([p for p in paragraphs if p != UNKNOWN_NOTICE])]
     words = "\n\n".join(paragraphs).split(" ")
     for _ in range(max(1, round(len(words) * rng.uniform(0.01, 0.05)))):
-        words[rng.randrange(len(words))] = rng.choice(vocab)
+        swapped = rng.choice(vocab)
+        at = rng.randrange(len(words))
+        words[at] = swapped + _trailing(words[at])
     return " ".join(words)
+
+
+def _trailing(word: str) -> str:
+    """The punctuation after ``word``, kept when a generated word takes its place ("word." ->
+    "xkcd."): a sentence keeps its stop."""
+    return word[len(word.rstrip(_TRAILING)) :]
+
+
+#: What may follow a word in the seeds' sentences and stays when the word is swapped.
+_TRAILING = ".,;:!?…\"'”’»)]"
 
 
 def generate(
@@ -108,7 +120,8 @@ def generate(
                 while size < (target_chars * (0.15 if short else 0.75)):
                     chosen = rng.sample(sentences, k=min(4, len(sentences)))
                     text = " ".join(
-                        " ".join(w if rng.random() > 0.3 else rng.choice(vocab) for w in s.split()) for s in chosen
+                        " ".join(w if rng.random() > 0.3 else rng.choice(vocab) + _trailing(w) for w in s.split())
+                        for s in chosen
                     )
                     paragraphs.append(text)
                     size += len(text)
