@@ -189,6 +189,14 @@ class LineTable:
         self._choose_stoplist(list(which))
         return self._stoplist or frozenset()
 
+    def own_rows(self, among: Sequence[int], which: Sequence[int]) -> np.ndarray:
+        """The `LINE_FEATURES` of lines ``which``, their stopwords by the stoplist the lines
+        ``among`` choose ("repeated" is left 0: it depends on the lines around)."""
+        self._choose_stoplist(list(among))
+        rows = self.rows[list(which)]
+        rows[:, _STOPWORDS] = self._density[list(which)]
+        return rows
+
     def replace(self, row: int, line: str, words: list[str] | None = None, own: np.ndarray | None = None) -> None:
         """Line ``row`` is now ``line`` (what is left of it once a sentence went); ``words`` (its
         words, lower-cased) and ``own`` (its `own_features`) when the caller has them."""
@@ -1097,8 +1105,7 @@ class _Page:
                     edges = in_context(words, k, edges, counts)
                     found.extend((self.alive[k], edge) for edge in edges)
                     at.extend([k] * len(edges))
-        features = table.features(rows)[at] if at else np.zeros((0, len(LINE_FEATURES)))
-        return found, features
+        return found, table.own_rows(rows, [rows[k] for k in at])
 
     def trim(self, line: int, edge: Edge, p: float, words: list[str], own: np.ndarray) -> None:
         """Take ``edge`` (a sentence) out of ``line``; what is left is the line from now on
