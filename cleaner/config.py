@@ -81,7 +81,10 @@ class Settings:
     )
     min_body_prob: float = field(
         default=0.2,
-        metadata={"help": "Lines the line model gives a lower probability of being body text are removed."},
+        metadata={
+            "help": "Lines the line model gives a lower probability of being body text are removed "
+            "(and glued sentences, under the lower of this and 0.05)."
+        },
     )
     rule_timeout: float = field(
         default=1.0, metadata={"help": "Seconds one rule may spend on one document before it is cut off and reported."}

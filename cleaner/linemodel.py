@@ -1264,11 +1264,14 @@ def model_removals(text: str, model: LineModel, threshold: float, find_title: bo
     """Remove the lines of ``text`` the model scores under ``threshold``, again until none is
     left, and (with ``find_title``) take out the headline: the title model's pick on the text as
     it came is kept from the line model, the headline is then chosen among the lines left, and
-    the line model judges the rest once more.
+    the line model judges the rest once more. Last, the sentence model looks at the first and
+    last sentence of the lines left at the edges of the text (`edge_lines`), and the lines are
+    judged again after any of those goes.
 
     The headline is ``title``; the lines above it, when none is prose, ``title:before``. Lines
-    outside the kept block are ``model:edge``, lines inside it ``model:line``, each with its
-    probability. Texts of fewer than `MIN_LINES` lines are left alone.
+    outside the kept block are ``model:edge``, lines inside it ``model:line``, sentences
+    ``model:sentence``, each with its probability. Texts of fewer than `MIN_LINES` lines are
+    left alone.
     """
     return model_cuts([text], model, threshold, [find_title])[0]
 
