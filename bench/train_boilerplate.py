@@ -253,7 +253,8 @@ def glued_edges(pages: list[Page], seed: int = 0, rules: Path | None = None) -> 
     body): each one's own first and last sentence (body), and furniture glued before or after
     it whose sentence is then the line's first or last (furniture): a line of the page's, of
     another page's, or (with ``rules``) a line rule's remove example; with ``rules``, their keep
-    examples glued the same way are body. No page of the sets has furniture glued to a
+    examples glued the same way are body. Then each furniture line of the page glued to one of
+    those lines, weighing `EXTRA_WEIGHT`. No page of the sets has furniture glued to a
     paragraph, so it is made: furniture as pages print it, glued as a scraper joins blocks."""
     rng = random.Random(seed)
     pool = [line for page in pages for line, b in zip(page.lines, page.body, strict=True) if not b]
@@ -269,7 +270,8 @@ def glued_edges(pages: list[Page], seed: int = 0, rules: Path | None = None) -> 
         stop = table.stoplist(range(len(body)))
         own = [line for line, b in zip(page.lines, page.body, strict=True) if not b]
         words = [split_words(line.lower()) for line in body]
-        for at, sides in edge_lines(list(map(len, words))).items():
+        looked = edge_lines(list(map(len, words)))
+        for at, sides in looked.items():
             line = body[at]
             natural = [edge for edge in sentence_edges(line) if edge.last in sides]
             data.add(in_context(words, at, natural), rows[at], stop, 1)
@@ -281,9 +283,8 @@ def glued_edges(pages: list[Page], seed: int = 0, rules: Path | None = None) -> 
             if lookalikes and rng.random() < 0.2:
                 data.add(*_glued(words, at, line, rng.choice(lookalikes), rng.choice(sides), stop), stop, 1)
         # and every furniture line of the page glued to one of those lines, weighing less
-        looked = list(edge_lines(list(map(len, words))))
         for piece in own if looked else ():
-            at = rng.choice(looked)
+            at = rng.choice(list(looked))
             data.add(*_glued(words, at, body[at], piece, rng.random() < 0.5, stop), stop, 0, EXTRA_WEIGHT)
     return data
 
