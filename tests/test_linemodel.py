@@ -432,3 +432,23 @@ def test_the_sentence_model_learns_from_furniture_glued_to_body_lines():
     assert all(edge.text in furniture and edge.text not in edge.rest for edge in glued)
     assert all(any(edge.text in line for line in lines[1:5]) for edge in own)
     assert len(data.stoplists) == len(data.edges) == len(data.words)
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "Photo: Reuters.",
+        "Foto: dpa.",
+        "Photo : AFP.",
+        "Foto: EFE.",
+        "Foto: Ansa.",
+        "Foto: Agência Brasil.",
+        "Фото: ТАСС.",
+    ],
+)
+def test_a_photo_credit_glued_before_the_first_sentence_goes_in_seven_languages(credit):
+    text = "\n\n".join([GLUED[0], GLUED[1].replace("Photograph: Reuters.", credit), *GLUED[2:]])
+    doc = clean(text)
+    cuts = [text[r.start : r.end].strip() for r in doc.removals if r.rule == "model:sentence"]
+    assert credit in cuts
+    assert doc.text.startswith("The city council approved the new budget on Monday")
