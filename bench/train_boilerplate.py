@@ -306,11 +306,10 @@ def _glued(
 
 
 def _train_sentences(pages: list[Page], rules: Path | None) -> Trees:
-    """The sentence model, on `glued_edges` of ``pages`` (those a cut may take)."""
+    """The sentence model, on `glued_edges` of ``pages``."""
     data = glued_edges(pages, rules=rules)
-    x, eligible = sentence_features(data.edges, data.stoplists, data.lines)
-    weight = np.sqrt(data.words + 1.0) * np.array(data.weights)
-    return fit_trees(x[eligible], data.body[eligible], weight[eligible])
+    x = sentence_features(data.edges, data.stoplists, data.lines)
+    return fit_trees(x, data.body, np.sqrt(data.words + 1.0) * np.array(data.weights))
 
 
 def _train(pages: list[Page], rules: Path | None = ROOT / "rules") -> tuple[Trees, Trees, Trees, Trees]:

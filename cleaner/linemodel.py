@@ -795,13 +795,10 @@ def sentence_edges(line: str) -> list[Edge]:
     ]
 
 
-def sentence_features(
-    edges: Sequence[Edge], stoplists: Sequence[frozenset[str]], lines: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The sentence model's inputs for each of ``edges`` (``stoplists``: the stoplist of each
-    one's text; ``lines``: the `LINE_FEATURES` of each one's whole line, its stopwords by that
-    list), and whether each may go: a sentence of `EDGE_SENTENCE_MIN_WORDS` to
-    `EDGE_SENTENCE_WORDS` words that leaves `EDGE_REST_WORDS` or more."""
+def sentence_features(edges: Sequence[Edge], stoplists: Sequence[frozenset[str]], lines: np.ndarray) -> np.ndarray:
+    """The sentence model's inputs for each of ``edges`` (as `in_context` gives them: those that
+    may go; ``stoplists``: the stoplist of each one's text; ``lines``: the `LINE_FEATURES` of each
+    one's whole line, its stopwords by that list)."""
     texts = [edge.text for edge in edges]
     words = words_per_line(texts)
     rows = own_features(texts, words)
@@ -821,7 +818,7 @@ def sentence_features(
             lines[:, _WHOLE_LINE_COLUMNS].reshape(n, len(_WHOLE_LINE_COLUMNS)),
         ]
     )
-    return x, (own >= EDGE_SENTENCE_MIN_WORDS) & (own <= EDGE_SENTENCE_WORDS) & (whole - own >= EDGE_REST_WORDS)
+    return x
 
 
 def feature_names() -> tuple[tuple[str, ...], ...]:
@@ -933,14 +930,10 @@ class LineModel:
         self, edges: Sequence[Edge], stoplists: Sequence[frozenset[str]], lines: np.ndarray
     ) -> np.ndarray:
         """For each of ``edges`` (with `sentence_features`' inputs), the probability that it is
-        body text; 1 for one that may not go (too short or long a sentence, too short a rest)."""
+        body text."""
         if not edges:
             return np.zeros(0)
-        x, eligible = sentence_features(edges, stoplists, lines)
-        p = np.ones(len(edges))
-        if eligible.any():
-            p[eligible] = self.sentence.predict(x[eligible])
-        return p
+        return self.sentence.predict(sentence_features(edges, stoplists, lines))
 
     def titles_of(self, bases: Sequence[np.ndarray], keys: Sequence[Sequence[str]]) -> list[Headline | None]:
         """For many texts (``bases``: the features of their first lines), the index of the headline
