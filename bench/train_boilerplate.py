@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.metadata
 import json
 import os
 import random
@@ -406,6 +407,7 @@ def main() -> None:
         "sentences at a line's edges",
         "held_out": {"folds": FOLDS, "by_min_body_prob": table, "sentences_by_max_prob": sentences},
         "script": "python -m bench.train_boilerplate",
+        "trainer": f"lightgbm {importlib.metadata.version('lightgbm')}",
     }
     model = LineModel(*trees, trained_on)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -305,14 +305,14 @@ def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray
         for k, line in enumerate(lines)
     )
     columns = {
-        "log_chars": np.log1p(length),
-        "log_words": np.log1p(n),
+        "log_chars": log1p(length),
+        "log_words": log1p(n),
         "words_1_3": (n >= 1) & (n <= 3),
         "words_4_9": (n >= 4) & (n <= 9),
         "words_10_24": (n >= 10) & (n <= 24),
         "sentence_end": column(line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS for line in lines),
         "colon_end": column(line.endswith(":") for line in lines),
-        "sentences": np.log1p(counts["sentences"]),
+        "sentences": log1p(counts["sentences"]),
         "comma_rate": column(map(str.count, lines, itertools.repeat(","))) / (n + 1),
         "capitalised": counts["capitalised"] / tokens,
         "upper": counts["upper"] / tokens,
@@ -323,7 +323,7 @@ def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray
             "©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line for line in lines
         ),
         "bullet": column(LIST_ITEM.match(line) is not None for line in lines),
-        "separators": np.log1p(
+        "separators": log1p(
             column(sum(map(line.count, _SEPARATORS)) if separators[k] else 0 for k, line in enumerate(lines))
         ),
         "date": column(dates),
@@ -453,6 +453,24 @@ def _column(name: str) -> int:
     return LINE_FEATURES.index(name)
 
 
+#: Decimals the features' logarithms and the model's probabilities keep. numpy computes log1p,
+#: expm1 and exp with the widest vector instructions the CPU has, and their last bits differ
+#: between CPUs (AVX-512 or not): rounded, the features, the trees trained on them and the cuts
+#: are the same on every machine.
+_DECIMALS = 9
+
+
+def log1p(values: Any) -> np.ndarray:
+    """``log(1 + values)``, the same on every CPU (see `_DECIMALS`)."""
+    return np.round(np.log1p(values), _DECIMALS)
+
+
+def counted(rows: np.ndarray, name: str) -> np.ndarray:
+    """The count a ``log_*`` column of `LINE_FEATURES` holds, exactly: ``expm1(log1p(15))`` is
+    14.999999999999998 on some CPUs, which is not ``>= 15``."""
+    return np.rint(np.expm1(rows[:, _column(name)]))
+
+
 _STOPWORDS = LINE_FEATURES.index("stopwords")
 _REPEATED = LINE_FEATURES.index("repeated")
 _SENTENCES = LINE_FEATURES.index("sentences")
@@ -508,7 +526,7 @@ def position_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarra
     stack = stack or Stack([len(base)])
     index = stack.index.astype(float)
     n = stack.size
-    words = np.expm1(base[:, _column("log_words")])
+    words = counted(base, "log_words")
     prose = words * (words >= 10) * base[:, _column("sentence_end")]
     total = stack.total(prose)
     before = (stack.cumsum(prose) - prose) / total
@@ -518,13 +536,13 @@ def position_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarra
     edges = np.flatnonzero((short[1:] != short[:-1]) | (stack.index[1:] == 0)) + 1
     bounds = np.concatenate([[0], edges, [len(base)]])
     lengths = np.diff(bounds)
-    run = np.repeat(np.log1p(lengths), lengths) * short
-    chars = np.expm1(base[:, _column("log_chars")])
+    run = np.repeat(log1p(lengths), lengths) * short
+    chars = counted(base, "log_chars")
     chars_before = (stack.cumsum(chars) - chars) / stack.total(chars)
     out = np.empty((len(base), len(POSITION_FEATURES)))
     out[:, 0] = index / np.maximum(n - 1, 1)
-    out[:, 1] = np.log1p(index)
-    out[:, 2] = np.log1p(n - 1 - index)
+    out[:, 1] = log1p(index)
+    out[:, 2] = log1p(n - 1 - index)
     out[:, 3] = before
     out[:, 4] = after
     out[:, 5] = before <= 0
@@ -576,7 +594,7 @@ def context_features(p: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     ahead = stack.padded(np.where(sure, index, never), fill=never)
     next_sure = np.minimum.accumulate(ahead[:, ::-1], axis=1)[:, ::-1][rows, index]
     nearest = np.minimum(np.where(last_sure >= 0, index - last_sure, stack.size), next_sure - index)
-    out[:, 10] = np.log1p(nearest)
+    out[:, 10] = log1p(nearest)
     return out
 
 
@@ -622,7 +640,7 @@ def candidate_counts(tops: np.ndarray, stack: Stack) -> np.ndarray:
     """`title_candidates` of each page of ``stack`` (``tops``: the pages' first lines)."""
     if not len(stack.lengths):
         return np.zeros(0, dtype=np.int64)
-    words = np.expm1(tops[:, _column("log_words")])
+    words = counted(tops, "log_words")
     prose = (words >= PROSE_WORDS) & (tops[:, _column("sentence_end")] > 0) & (stack.index < TITLE_WINDOW)
     at = stack.padded(np.where(prose, stack.index, TITLE_WINDOW), fill=TITLE_WINDOW)
     first = at.min(axis=1, initial=TITLE_WINDOW)
@@ -640,12 +658,12 @@ def _title_features(tops: np.ndarray, stack: Stack, counts: np.ndarray) -> np.nd
     chosen = stack.index < counts[stack.page]
     x = first_features(tops, stack)[chosen]
     rows = tops[chosen]
-    words = np.expm1(rows[:, _column("log_words")])
+    words = counted(rows, "log_words")
     candidates = Stack(np.minimum(np.maximum(counts, 0), stack.lengths))
     longest = candidates.padded(words, fill=-np.inf).max(axis=1, initial=-np.inf)[candidates.page]
     rank = candidates.index.astype(float)
     extra = np.column_stack(
-        [np.log1p(rank), np.log1p(candidates.size - 1 - rank), rows[:, _column("repeated")], words >= longest]
+        [log1p(rank), log1p(candidates.size - 1 - rank), rows[:, _column("repeated")], words >= longest]
     )
     return np.hstack([x, extra])
 
@@ -807,13 +825,13 @@ def sentence_features(edges: Sequence[Edge], stoplists: Sequence[frozenset[str]]
     ]
     n = len(edges)
     own = np.fromiter(map(len, words), dtype=np.float64, count=n)
-    whole = np.expm1(lines[:, _LOG_WORDS]) if n else np.zeros(0)
+    whole = counted(lines, "log_words") if n else np.zeros(0)
     x = np.hstack(
         [
             rows,
             np.array([[edge.last] for edge in edges], dtype=np.float64).reshape(n, 1),
             (own / np.maximum(whole, 1))[:, None],
-            np.log1p(np.array([[edge.before, edge.after] for edge in edges], dtype=np.float64).reshape(n, 2)),
+            log1p(np.array([[edge.before, edge.after] for edge in edges], dtype=np.float64).reshape(n, 2)),
             np.array([[edge.cohesion] for edge in edges], dtype=np.float64).reshape(n, 1),
             lines[:, _WHOLE_LINE_COLUMNS].reshape(n, len(_WHOLE_LINE_COLUMNS)),
         ]
@@ -865,7 +883,7 @@ class Trees:
         for _ in range(self.depth):
             node = np.where(flat[row + feature[node]] <= threshold[node], left[node], right[node])
         raw = self.base + self.rate * value[node].sum(axis=1)
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30))))
+        return np.round(1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30))), _DECIMALS)
 
     ARRAYS = ("feature", "threshold", "left", "right", "value")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from cleaner.linemodel import (
     Trees,
     echoed_lines,
     feature_names,
+    line_features,
     load_model,
     model_cuts,
     model_removals,
@@ -78,7 +80,8 @@ def test_model_removals_are_audited_with_their_probability():
     by_model = [r for r in doc.removals if r.rule.startswith("model:")]
     assert by_model
     assert all(r.prob is not None and r.prob < THRESHOLD for r in by_model)
-    assert {r.rule for r in doc.removals} >= {"model:edge", "title", "title:before"}
+    german = clean(PAGES[1]["text"])
+    assert {r.rule for r in doc.removals + german.removals} >= {"model:edge", "title", "title:before"}
 
 
 def test_the_model_can_be_turned_off_or_made_to_keep_every_line():
@@ -218,6 +221,11 @@ def test_a_question_can_be_a_headline_a_list_item_an_address_or_a_lead_in_cannot
         assert model_removals("\n".join(lines), model, THRESHOLD).title not in {lines[3], line}
 
 
+def _log1p(x):
+    """log(1 + x) as the features keep it: 9 decimals (the last bits of a logarithm differ by CPU)."""
+    return float(np.round(math.log1p(x), 9))
+
+
 def _context_by_hand(p):
     """The second model's context features of one page, written out line by line."""
     n = len(p)
@@ -232,14 +240,14 @@ def _context_by_hand(p):
                 max(p[:i], default=0.0),
                 max(p[i + 1 :], default=0.0),
                 sum(window) / 5,
-                np.log1p(min(sure) if sure else n),
+                _log1p(min(sure) if sure else n),
             ]
         )
     return np.array(rows).reshape(n, -1)
 
 
 def test_pages_stacked_get_each_pages_own_features():
-    from cleaner.linemodel import Stack, context_features, first_features, line_features
+    from cleaner.linemodel import Stack, context_features, first_features
 
     rng = np.random.default_rng(3)
     lines = [line for page in PAGES for line in page["text"].split("\n") if line.strip()]
@@ -257,7 +265,6 @@ def test_pages_stacked_get_each_pages_own_features():
 def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
     """What `own_features` gives one line, written line by line with the regular expressions
     the features are defined by: the reference its character-class arrays must agree with."""
-    import math
 
     import regex
 
@@ -272,14 +279,14 @@ def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
     digits = chars - len(digit.sub("", line))
     furniture = lm.furniture_words()
     return (
-        math.log1p(len(line)),
-        math.log1p(n),
+        _log1p(len(line)),
+        _log1p(n),
         1 <= n <= 3,
         4 <= n <= 9,
         10 <= n <= 24,
         line.rstrip(CLOSERS)[-1:] in SENTENCE_ENDS,
         line.endswith(":"),
-        math.log1p(len(sentence_break.findall(line))),
+        _log1p(len(sentence_break.findall(line))),
         line.count(",") / (n + 1),
         0.0,
         len(capitalised.findall(line)) / tokens,
@@ -289,7 +296,7 @@ def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
         bool(lm._HANDLE.search(line)),
         ("©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line),
         bool(lm.LIST_ITEM.match(line)),
-        math.log1p(sum(map(line.count, lm._SEPARATORS))),
+        _log1p(sum(map(line.count, lm._SEPARATORS))),
         bool(lm._NUMERIC_DATE.search(line)) or (not MONTHS.keys().isdisjoint(ws) and bool(digit.search(line))),
         line[:1].islower(),
         bool(lm._QUOTE_START.match(line)),
@@ -452,3 +459,66 @@ def test_a_photo_credit_glued_before_the_first_sentence_goes_in_seven_languages(
     cuts = [text[r.start : r.end].strip() for r in doc.removals if r.rule == "model:sentence"]
     assert credit in cuts
     assert doc.text.startswith("The city council approved the new budget on Monday")
+
+
+def test_counts_read_back_from_the_features_are_exact():
+    from cleaner.linemodel import LINE_FEATURES, counted, log1p, title_candidates
+
+    n = np.arange(100_000, dtype=np.float64)
+    rows = np.zeros((len(n), len(LINE_FEATURES)))
+    rows[:, LINE_FEATURES.index("log_words")] = log1p(n)
+    assert counted(rows, "log_words").tolist() == n.tolist()
+    # a first sentence of exactly 15 words is prose, so the headline is looked for above it only
+    # (expm1(log1p(15)) is 14.999999999999998 with AVX-512)
+    lines = ["Menu", "Budget approved", " ".join(["Council"] + ["members"] * 13 + ["voted."]), "More text here."]
+    assert title_candidates(line_features(lines)) == 2
+
+
+AVX512_OFF = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR X86_V4"
+
+
+def _scores_digest() -> str:
+    import hashlib
+
+    texts = [p["text"] for p in PAGES] + [p.read_text(encoding="utf-8") for p in sorted((ROOT / "raw").iterdir())]
+    lines = [line for text in texts for line in text.split("\n") if line.strip()]
+    digest = hashlib.sha256(line_features(lines).tobytes())
+    for cut in model_cuts(texts, MODEL, THRESHOLD, [True] * len(texts)):
+        digest.update(repr((cut.title, [(r.rule, r.start, r.end, r.prob) for r in cut.removals])).encode())
+    for p in MODEL.body_probabilities([line_features(text.split("\n")) for text in texts]):
+        digest.update(p.tobytes())
+    return digest.hexdigest()
+
+
+def test_features_and_scores_are_the_same_bits_without_avx512():
+    import os
+    import subprocess
+
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    if not __cpu_features__.get("AVX512F"):
+        pytest.skip("this CPU has no AVX-512: numpy takes the same paths either way")
+    code = "import sys; sys.path.insert(0, 'tests'); import test_linemodel as t; print(t._scores_digest())"
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": AVX512_OFF}
+    other = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == _scores_digest()
+
+
+def test_the_shipped_model_is_what_the_training_script_builds(tmp_path, monkeypatch):
+    pytest.importorskip("lightgbm")
+    import importlib.metadata
+
+    from bench import train_boilerplate
+
+    if not (train_boilerplate.SHARED / "devsets" / "aeb" / "gold").is_dir():
+        pytest.skip("the AEB development set is not beside this checkout")
+    trainer = MODEL.trained_on.get("trainer")
+    if trainer != f"lightgbm {importlib.metadata.version('lightgbm')}":
+        pytest.skip(f"the shipped model was trained with {trainer}")
+    out = tmp_path / "model.npz"
+    monkeypatch.setattr(sys, "argv", ["train", "--out", str(out)])
+    train_boilerplate.main()
+    shipped, rebuilt = np.load(MODEL_PATH), np.load(out)
+    assert sorted(shipped.keys()) == sorted(rebuilt.keys())
+    for key in shipped:
+        assert np.array_equal(shipped[key], rebuilt[key]), key
