@@ -866,22 +866,25 @@ class Trees:
 
     @functools.cached_property
     def _flat(self) -> tuple[np.ndarray, ...]:
-        """The trees as flat arrays with global node numbers; a leaf leads to itself."""
+        """The trees as flat arrays with global node numbers: the roots, each node's feature and
+        threshold, its children (node ``k``'s right child at ``2k``, its left at ``2k + 1``: a
+        test's outcome picks one; a leaf leads to itself) and its leaf value."""
         count, width = self.feature.shape
         offsets = np.arange(count) * width
         own = np.arange(count * width).reshape(count, width)
         leaf = self.left < 0
         left = np.where(leaf, own, self.left + offsets[:, None]).ravel()
         right = np.where(leaf, own, self.right + offsets[:, None]).ravel()
-        return offsets, self.feature.ravel(), self.threshold.ravel(), left, right, self.value.ravel()
+        children = np.column_stack([right, left]).ravel()
+        return offsets, self.feature.ravel(), self.threshold.ravel(), children, self.value.ravel()
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        offsets, feature, threshold, left, right, value = self._flat
+        offsets, feature, threshold, children, value = self._flat
         flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
         row = (np.arange(len(x)) * x.shape[1])[:, None]
         node = np.repeat(offsets[None, :], len(x), axis=0)
         for _ in range(self.depth):
-            node = np.where(flat[row + feature[node]] <= threshold[node], left[node], right[node])
+            node = children[2 * node + (flat[row + feature[node]] <= threshold[node])]
         raw = self.base + self.rate * value[node].sum(axis=1)
         return np.round(1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30))), _DECIMALS)
 
