@@ -50,3 +50,16 @@ def test_dedup_bench_compares_with_datasketch_and_measures_the_minimum_length(tm
     assert "planted copies" in proc.stdout and "datasketch MinHashLSH" in proc.stdout
     assert "25 words: 1 pairs (1 by containment)  (the default)" in proc.stdout
     assert "t0 in t1" in proc.stdout  # the pair found is printed, for a person to judge
+
+
+def test_boilerplate_bench_folds_are_site_disjoint_in_every_shuffle():
+    from bench.boilerplate import fold_assignment
+    from bench.train_boilerplate import FOLDS
+
+    plain = fold_assignment(183)
+    assert plain == [i % FOLDS for i in range(183)]  # the folds the training script prints
+    shuffled = [fold_assignment(183, seed) for seed in (1, 2)]
+    for folds in shuffled:
+        assert sorted(folds) == sorted(plain)  # each page in one fold, the folds as large as before
+    assert shuffled[0] != plain and shuffled[1] != shuffled[0]
+    assert fold_assignment(183, 1) == shuffled[0]  # the same seed, the same folds
