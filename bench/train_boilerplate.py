@@ -8,8 +8,10 @@ labelled against the Article Extraction Benchmark, MIT) and the seeds with their
 page is its own site, so folds of pages are folds of sites: the evaluation is site-disjoint.
 Lines are weighted by the square root of their words (the scores count words, but a menu of
 one-word lines is furniture all the same). Besides the body model, a headline model learns which
-of the lines before the prose is the title. The file records the held-out figures per
-``min_body_prob``, from which the setting's default is chosen.
+of the lines before the prose is the title. Each of the four is `BAGS` LightGBM models whose
+log-odds are averaged. The file records the held-out figures per ``min_body_prob``, from which
+the setting's default is chosen, and the LightGBM version: with that version, on any CPU, the
+script rebuilds the shipped file bit for bit.
 
 The sentence model scores the first and last sentence of a kept line (furniture glued to a
 paragraph). No page of the sets has any, so it learns from made ones: the body lines of the
