@@ -181,12 +181,11 @@ def _words_removed(docs: list[Document]) -> float:
 Run = Callable[[], tuple[dict[str, dict[str, Any]], float]]
 
 
-def print_sets(sets: list[tuple[str, Path, Path, Run]]) -> None:
-    """A row of figures per set, jusText's on the same pages beside them; with AEB cleaned in
-    more than one assignment of its pages to folds, the mean of those rows last."""
+def print_sets(sets: list[tuple[str, Path, Path, Run]]) -> list[dict[str, float]]:
+    """A row of figures per set, jusText's on the same pages beside them; the figures of each."""
     print(f"{'set':<26} {'pages':>5} {'body kept':>9} {'left':>6} {'titles':>8} {'docs/s':>7} | jusText kept  left")
     theirs: dict[Path, dict[str, float]] = {}
-    folds = []
+    rows = []
     for name, raw, gold, run in sets:
         records, rate = run()
         ours = score_set(raw, gold, records)
@@ -197,15 +196,18 @@ def print_sets(sets: list[tuple[str, Path, Path, Run]]) -> None:
             f"{ours['titles']:>4}/{ours['title_pages']:<3} {rate:>7.0f} | "
             f"{theirs[raw]['recall']:>12.4f} {theirs[raw]['leak']:>5.4f}"
         )
-        if name.startswith("aeb (") and "in-sample" not in name:
-            folds.append(ours)
-    if len(folds) > 1:
-        mean = {key: sum(row[key] for row in folds) / len(folds) for key in ("recall", "leak", "titles")}
-        low = min(row["recall"] for row in folds)
-        print(
-            f"{f'aeb (mean of {len(folds)})':<26} {folds[0]['pages']:>5} {mean['recall']:>9.4f} {mean['leak']:>6.4f} "
-            f"{mean['titles']:>6.1f}{'':<2} (lowest body kept {low:.4f})"
-        )
+        rows.append(ours)
+    return rows
+
+
+def print_mean(name: str, rows: list[dict[str, float]]) -> None:
+    """The mean of ``rows`` (one set cleaned in several assignments of its pages to folds)."""
+    mean = {key: sum(row[key] for row in rows) / len(rows) for key in ("recall", "leak", "titles")}
+    low = min(row["recall"] for row in rows)
+    print(
+        f"{f'{name} (mean of {len(rows)})':<26} {rows[0]['pages']:>5} {mean['recall']:>9.4f} {mean['leak']:>6.4f} "
+        f"{mean['titles']:>6.1f}{'':<2} (lowest body kept {low:.4f})"
+    )
 
 
 def main(argv: Iterable[str] | None = None) -> None:
@@ -229,11 +231,13 @@ def main(argv: Iterable[str] | None = None) -> None:
         ("seeds", ROOT / "raw", SHARED / "gold", partial(cleaned, ROOT / "raw", shipped)),
     ]
     aeb_raw, aeb_gold = args.aeb / "raw", args.aeb / "gold"
+    folds = range(0)  # the rows of AEB held out, one per assignment of its pages to folds
     if aeb_gold.is_dir():
         if args.shipped:
             sets.append(("aeb (in-sample)", aeb_raw, aeb_gold, partial(cleaned, aeb_raw, shipped)))
         else:
             pages = load_pages(aeb_raw, aeb_gold) + load_pages(ROOT / "raw", SHARED / "gold")
+            folds = range(len(sets), len(sets) + 1 + args.shuffles)
             sets.append(("aeb (held-out folds)", aeb_raw, aeb_gold, partial(held_out, aeb_raw, pages, settings, work)))
             for shuffle in range(1, args.shuffles + 1):
                 run = partial(held_out, aeb_raw, pages, settings, work, shuffle)
@@ -241,7 +245,9 @@ def main(argv: Iterable[str] | None = None) -> None:
     for name, raw, gold in args.set:
         sets.append((name, Path(raw), Path(gold), partial(cleaned, Path(raw), shipped)))
     print(f"min_body_prob {settings.min_body_prob}")
-    print_sets(sets)
+    rows = print_sets(sets)
+    if len(folds) > 1:
+        print_mean("aeb", [rows[k] for k in folds])
     if args.langid.is_file():
         count, share = langid_words_removed(args.langid)
         print(f"language eval set: {count} real web texts, {share:.2%} of their words removed by model and templates")
