@@ -265,7 +265,6 @@ def test_pages_stacked_get_each_pages_own_features():
 def _own_features_one_line(line: str, ws: list[str]) -> tuple[float, ...]:
     """What `own_features` gives one line, written line by line with the regular expressions
     the features are defined by: the reference its character-class arrays must agree with."""
-
     import regex
 
     from cleaner import linemodel as lm
@@ -494,7 +493,10 @@ def test_features_and_scores_are_the_same_bits_without_avx512():
     import os
     import subprocess
 
-    from numpy._core._multiarray_umath import __cpu_features__
+    try:  # numpy 2 (numpy 1.26, which the package allows, keeps it under numpy.core)
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:
+        from numpy.core._multiarray_umath import __cpu_features__
 
     if not __cpu_features__.get("AVX512F"):
         pytest.skip("this CPU has no AVX-512: numpy takes the same paths either way")
