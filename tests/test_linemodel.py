@@ -81,7 +81,10 @@ def test_model_removals_are_audited_with_their_probability():
     assert by_model
     assert all(r.prob is not None and r.prob < THRESHOLD for r in by_model)
     german = clean(PAGES[1]["text"])
-    assert {r.rule for r in doc.removals + german.removals} >= {"model:edge", "title", "title:before"}
+    assert {r.rule for r in doc.removals + german.removals} >= {"model:edge", "title"}
+    # the short lines above a sure headline go with it when the model has not taken them itself
+    menu_kept = clean(PAGES[1]["text"], min_body_prob=0.0)
+    assert sorted(r.rule for r in menu_kept.removals if r.rule.startswith("title")) == ["title"] + ["title:before"] * 4
 
 
 def test_the_model_can_be_turned_off_or_made_to_keep_every_line():
@@ -438,6 +441,34 @@ def test_the_sentence_model_learns_from_furniture_glued_to_body_lines():
     assert all(edge.text in furniture and edge.text not in edge.rest for edge in glued)
     assert all(any(edge.text in line for line in lines[1:5]) for edge in own)
     assert len(data.stoplists) == len(data.edges) == len(data.words)
+
+
+def test_the_line_model_learns_from_pages_as_the_rules_leave_them():
+    pytest.importorskip("lightgbm")
+    from bench.train_boilerplate import Page, after_rules
+
+    lines = [
+        "Smog closes schools",
+        "By Jane Doe",
+        "Schools across the capital closed on Tuesday after the air quality index rose above 900.",
+        "Advertisement",
+        "Farmers in the neighbouring states burn crop stubble every autumn, and the smoke drifts into the city. "
+        "All rights reserved.",
+        "Copyright © 2019 The Capital Post.",
+        "The smog in pictures",
+    ]
+    body = np.array([1, 0, 1, 0, 1, 0, 0])
+    page = Page("p", lines, body, np.array([len(line.split()) for line in lines], dtype=float), np.zeros(7))
+    left, kept = after_rules(page, ROOT / "rules")
+    # the byline, the advertisement marker and the copyright line go; "The smog in pictures" is the model's
+    assert kept.tolist() == [True, False, True, False, True, False, True]
+    assert left.lines == [
+        "Smog closes schools",
+        lines[2],
+        "Farmers in the neighbouring states burn crop stubble every autumn, and the smoke drifts into the city.",
+        "The smog in pictures",
+    ]
+    assert left.body.tolist() == [1, 1, 1, 0] and left.words.tolist() == [3, 15, 17, 4]
 
 
 @pytest.mark.parametrize(
