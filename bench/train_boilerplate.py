@@ -257,6 +257,13 @@ class Edges:
         self.rows += [row] * len(edges)
         self.weights += [weight] * len(edges)
 
+    def extend(self, other: Edges) -> None:
+        self.edges += other.edges
+        self.stoplists += other.stoplists
+        self.labels += other.labels
+        self.rows += other.rows
+        self.weights += other.weights
+
     @property
     def lines(self) -> np.ndarray:
         return np.array(self.rows).reshape(len(self.rows), len(LINE_FEATURES))
@@ -363,12 +370,7 @@ def _train_sentences(pages: list[Page], rules: Path | None) -> Trees:
     """The sentence model, on `glued_edges` of ``pages`` made `GLUE_ROUNDS` times."""
     data = Edges([], [], [], [], [])
     for seed in range(GLUE_ROUNDS):
-        made = glued_edges(pages, seed=seed, rules=rules)
-        data.edges += made.edges
-        data.stoplists += made.stoplists
-        data.labels += made.labels
-        data.rows += made.rows
-        data.weights += made.weights
+        data.extend(glued_edges(pages, seed=seed, rules=rules))
     x = sentence_features(data.edges, data.stoplists, data.lines)
     return fit_trees(x, data.body, np.sqrt(data.words + 1.0) * np.array(data.weights) / GLUE_ROUNDS)
 
