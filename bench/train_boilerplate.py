@@ -62,7 +62,7 @@ from cleaner.linemodel import (
 )
 from cleaner.normalize import normalize_text
 from cleaner.rules import Rules, load_rules
-from cleaner.words import count_words
+from cleaner.words import count_words, line_spans
 from cleaner.words import words as split_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,8 +126,7 @@ def after_rules(page: Page, rules: Path) -> tuple[Page, np.ndarray]:
     covered = np.zeros(len(text) + 1, dtype=bool)
     for removal in stripped.removals:
         covered[removal.start : removal.end] = True
-    starts = np.cumsum([0] + [len(line) + 1 for line in page.lines[:-1]])
-    left = np.array([not covered[a : a + len(line)].all() for a, line in zip(starts, page.lines, strict=True)])
+    left = np.array([not covered[a:b].all() for a, b in line_spans(text)])
     lines = [line for line in stripped.text.split("\n") if line.strip()]
     if len(lines) != int(left.sum()):  # an edit the lines cannot be matched through: take none
         return page, np.ones(len(page.lines), dtype=bool)

@@ -474,7 +474,6 @@ def counted(rows: np.ndarray, name: str) -> np.ndarray:
 _STOPWORDS = LINE_FEATURES.index("stopwords")
 _REPEATED = LINE_FEATURES.index("repeated")
 _SENTENCES = LINE_FEATURES.index("sentences")
-_LOG_WORDS = LINE_FEATURES.index("log_words")
 
 
 class Stack:
