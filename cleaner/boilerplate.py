@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from .document import Document, Flag, Removal
+from .document import Document, Flag, Removal, gaps_after
 from .normalize import tidy_whitespace
 from .rules import LiteralIndex, Rule, Rules, fold
 from .words import CLOSERS, PROSE_WORDS, SENTENCE_ENDS, count_words, count_words_per_line, line_spans
@@ -30,6 +30,8 @@ class Stripped:
     removals: list[Removal] = field(default_factory=list)
     captured: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    #: for each non-empty line of the text given, whether it went (`cleaner.document.gaps_after`)
+    removed_lines: list[bool] = field(default_factory=list)
 
 
 class _Matcher:
@@ -152,8 +154,9 @@ def apply_rules(
     edits = _inline_edits(by_kind.get("inline", []), spans, lines, owner, matcher)
     removals.extend(Removal(rule_id, start, end) for start, end, _, rule_id in edits)
     removals.sort(key=lambda r: (r.start, r.end))
+    assembled, removed = _assemble(text, spans, owner, edits)
     return Stripped(
-        text=_assemble(text, spans, owner, edits), removals=removals, captured=captured, failures=matcher.failed
+        text=assembled, removals=removals, captured=captured, failures=matcher.failed, removed_lines=removed
     )
 
 
@@ -327,13 +330,18 @@ def _inline_edits(
 
 def _assemble(
     text: str, spans: list[tuple[int, int]], owner: list[str | None], edits: list[tuple[int, int, str, str]]
-) -> str:
-    if not edits and all(o is None for o in owner):
-        return text
+) -> tuple[str, list[bool]]:
+    """The text without the lines ``owner`` gives a rule and with the ``edits``; and for each of
+    its non-empty lines, whether it went (an edit that leaves nothing takes the line too)."""
+    removed = [rule_id is not None for (start, end), rule_id in zip(spans, owner, strict=True) if end > start]
+    if not edits and not any(removed):
+        return text, removed
     pieces: list[str] = []
     pending = iter(edits)
     edit = next(pending, None)
+    at = -1  # the line's place among the non-empty lines
     for (start, end), rule_id in zip(spans, owner, strict=True):
+        at += end > start
         if rule_id is not None:
             continue  # a removed line goes; blank lines around it collapse below
         line, cursor = [], start
@@ -347,6 +355,7 @@ def _assemble(
         if cursor != start:  # an inline edit may leave doubled or edge spaces
             piece = tidy_whitespace(piece)
             if not piece:
+                removed[at] = True
                 continue
         pieces.append(piece)
     # the kept lines are normalized already: only blank-line runs left by removals need folding
@@ -356,7 +365,7 @@ def _assemble(
             out.append(piece)
     while out and not out[-1]:
         out.pop()
-    return "\n".join(out)
+    return "\n".join(out), removed
 
 
 def scope_of(doc: Document) -> list[str]:
@@ -385,6 +394,7 @@ def strip_boilerplate(
         flags.append(Flag.removed_share(removed / len(doc.text)))
     return doc.with_(
         text=result.text,
+        gaps=gaps_after(doc.gaps, result.removed_lines),
         removals=doc.removals + tuple(result.removals),
         metadata=metadata,
         flags=doc.flags + tuple(flags),

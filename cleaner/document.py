@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -111,6 +112,10 @@ class Document:
     line: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     removals: tuple[Removal, ...] = ()
+    #: Where earlier stages took whole lines out: a byte per non-blank line of the text, bit 1 if
+    #: the non-blank line just before it went, bit 2 if the one just after it did (`gaps_after`);
+    #: empty while none went. The line model reads it (a caption over a credit a rule took).
+    gaps: bytes = b""
     #: Warnings worth a look that do not drop the document (``removed-share:0.72``).
     flags: tuple[Flag, ...] = ()
     #: Paragraphs in another language than the document's.
@@ -159,3 +164,28 @@ class Document:
 
 
 _FIELDS = {f.name: f for f in fields(Document)}
+
+
+def gaps_after(gaps: bytes, removed: Sequence[bool]) -> bytes:
+    """The `Document.gaps` of a text after a stage took out the non-blank lines ``removed`` says
+    (one flag per non-blank line before it), given its ``gaps`` before (empty: none).
+
+    >>> list(gaps_after(b"", [False, True, False, False]))
+    [2, 1, 0]
+    >>> list(gaps_after(bytes([0, 2, 1]), [False, False, True]))
+    [0, 2]
+    """
+    if not any(removed):
+        return gaps
+    before = gaps or bytes(len(removed))
+    out = bytearray()
+    for k, gone in enumerate(removed):
+        if gone:
+            continue
+        bits = before[k] if k < len(before) else 0
+        if k > 0 and removed[k - 1]:
+            bits |= 1
+        if k + 1 < len(removed) and removed[k + 1]:
+            bits |= 2
+        out.append(bits)
+    return bytes(out) if any(out) else b""

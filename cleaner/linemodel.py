@@ -92,6 +92,11 @@ POSITION_FEATURES = (
     "short_run",
     "chars_before",
 )
+#: Whether an earlier stage (a rule, a site template) took out the line just before or just after
+#: this one (`Document.gaps`), or, if not, one of the two or three lines before or after it: a
+#: caption over the credit a rule took, a list under the heading one took. The line models' inputs
+#: besides the first model's (not the headline model's).
+GAP_FEATURES = ("removed_before", "removed_after", "removed_near_before", "removed_near_after")
 CONTEXT_FEATURES = (
     "p_prev3",
     "p_prev2",
@@ -562,6 +567,23 @@ def first_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     return np.hstack([base, *(stack.shifted(neighbours, by) for by in (2, 1, -1, -2)), position_features(base, stack)])
 
 
+def gap_features(gaps: bytes, count: int) -> np.ndarray:
+    """`GAP_FEATURES` of the ``count`` non-empty lines of a text whose `Document.gaps` are
+    ``gaps`` (none taken out if they do not fit the text)."""
+    bits = np.frombuffer(gaps, dtype=np.uint8) if len(gaps) == count else np.zeros(count, dtype=np.uint8)
+    before, after = (bits & 1) > 0, (bits & 2) > 0
+    # a line went above one of the two lines kept before this one (after one of the two after it)
+    padded = np.concatenate([[False, False], before, [False]]), np.concatenate([[False], after, [False, False]])
+    near_before = ~before & (padded[0][1:-2] | padded[0][:-3])
+    near_after = ~after & (padded[1][2:-1] | padded[1][3:])
+    return np.column_stack([before, after, near_before, near_after]).astype(float)
+
+
+def line_inputs(base: np.ndarray, gaps: np.ndarray, stack: Stack | None = None) -> np.ndarray:
+    """The first line model's inputs: `first_features` and the `GAP_FEATURES` (``gaps``)."""
+    return np.hstack([first_features(base, stack), gaps])
+
+
 def context_features(p: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     """The second model's extra inputs: the first model's probabilities around each line."""
     stack = stack or Stack([len(p)])
@@ -842,7 +864,8 @@ def feature_names() -> tuple[tuple[str, ...], ...]:
     """The names of the first, the second, the title and the sentence model's inputs, in order."""
     neighbours = tuple(f"{name}@{by:+d}" for by in (-2, -1, 1, 2) for name in NEIGHBOUR_FEATURES)
     first = LINE_FEATURES + neighbours + POSITION_FEATURES
-    return first, first + CONTEXT_FEATURES, first + TITLE_FEATURES, SENTENCE_FEATURES
+    lines = first + GAP_FEATURES
+    return lines, lines + CONTEXT_FEATURES, first + TITLE_FEATURES, SENTENCE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -932,17 +955,22 @@ class LineModel:
     sentence: Trees
     trained_on: dict[str, Any]
 
-    def body_probability(self, lines: Sequence[str]) -> np.ndarray:
-        """For each line of one text, the probability that it is body text (not page furniture)."""
-        return self.body_probabilities([line_features(lines)])[0] if lines else np.zeros(0)
+    def body_probability(self, lines: Sequence[str], gaps: bytes = b"") -> np.ndarray:
+        """For each line of one text, the probability that it is body text (not page furniture);
+        ``gaps``: where earlier stages took lines out (`Document.gaps`)."""
+        if not lines:
+            return np.zeros(0)
+        return self.body_probabilities([line_features(lines)], [gap_features(gaps, len(lines))])[0]
 
-    def body_probabilities(self, bases: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """`body_probability` for many texts (``bases``: their lines' `LineTable` features), each
-        tree ensemble called once for them all."""
+    def body_probabilities(self, bases: Sequence[np.ndarray], gaps: Sequence[np.ndarray] = ()) -> list[np.ndarray]:
+        """`body_probability` for many texts (``bases``: their lines' `LineTable` features;
+        ``gaps``: their `gap_features`, none taken out if not given), each tree ensemble called
+        once for them all."""
         if not bases:
             return []
         stack = Stack([len(base) for base in bases])
-        x = first_features(np.vstack(bases), stack)
+        removed = np.vstack(gaps) if gaps else np.zeros((int(stack.lengths.sum()), len(GAP_FEATURES)))
+        x = line_inputs(np.vstack(bases), removed, stack)
         p = self.first.predict(x)
         return stack.split(self.second.predict(np.hstack([x, context_features(p, stack)])))
 
@@ -1061,10 +1089,13 @@ class ModelCut:
 class _Page:
     """One text under the model: its lines, the ones still in, and what went."""
 
-    def __init__(self, text: str, find_title: bool) -> None:
+    def __init__(self, text: str, find_title: bool, gaps: bytes = b"") -> None:
         self.text = text
         self.spans = line_spans(text)
         self.alive = [i for i, (a, b) in enumerate(self.spans) if b > a]
+        #: `gap_features` of each non-empty line (by line number of the text): fixed, what the
+        #: stages before took out (not what the model takes)
+        self.gaps = dict(zip(self.alive, gap_features(gaps, len(self.alive)), strict=True))
         self.find_title = find_title
         self.row_of: dict[int, int] = {}
         #: the line the title model takes for the headline on the page as it came: kept from the
@@ -1081,6 +1112,10 @@ class _Page:
         """The features of ``lines`` (line numbers of the text) as a text of their own."""
         assert self.table is not None
         return self.table.features([self.row_of[i] for i in lines])
+
+    def gap_rows(self, lines: Sequence[int]) -> np.ndarray:
+        """The `gap_features` of ``lines`` (line numbers of the text)."""
+        return np.array([self.gaps[i] for i in lines]).reshape(len(lines), len(GAP_FEATURES))
 
     def stoplist(self) -> frozenset[str]:
         """The stoplist the lines left choose."""
@@ -1166,10 +1201,19 @@ class _Page:
         return ModelCut("\n".join(out), sorted(self.removals, key=lambda r: (r.start, r.end)), self.title)
 
 
-def model_cuts(texts: Sequence[str], model: LineModel, threshold: float, find_titles: Sequence[bool]) -> list[ModelCut]:
-    """`model_removals` for many texts at once: the trees score all their lines in one call a
-    round (the cost of a call is mostly per call, not per line)."""
-    pages = [_Page(text, find) for text, find in zip(texts, find_titles, strict=True)]
+def model_cuts(
+    texts: Sequence[str],
+    model: LineModel,
+    threshold: float,
+    find_titles: Sequence[bool],
+    gaps: Sequence[bytes] | None = None,
+) -> list[ModelCut]:
+    """`model_removals` for many texts at once (``gaps``: each one's `Document.gaps`): the trees
+    score all their lines in one call a round (the cost of a call is mostly per call, not per
+    line)."""
+    pages = [
+        _Page(text, find, gap) for text, find, gap in zip(texts, find_titles, gaps or [b""] * len(texts), strict=True)
+    ]
     working = [page for page in pages if len(page.alive) >= MIN_LINES]
     # a line's own features do not change when others go: computed once (for all the pages at
     # once: numpy's cost is per call), then only its context
@@ -1269,11 +1313,15 @@ def _rounds(working: list[_Page], model: LineModel, threshold: float) -> None:
         working = [page for page in working if len(page.alive) >= MIN_LINES]
         if not working:
             return
-        scores = model.body_probabilities([page.rows(page.alive) for page in working])
+        scores = model.body_probabilities(
+            [page.rows(page.alive) for page in working], [page.gap_rows(page.alive) for page in working]
+        )
         working = [page for page, p in zip(working, scores, strict=True) if page.drop(p, threshold)]
 
 
-def model_removals(text: str, model: LineModel, threshold: float, find_title: bool = True) -> ModelCut:
+def model_removals(
+    text: str, model: LineModel, threshold: float, find_title: bool = True, gaps: bytes = b""
+) -> ModelCut:
     """Remove the lines of ``text`` the model scores under ``threshold``, again until none is
     left, and (with ``find_title``) take out the headline: the title model's pick on the text as
     it came is kept from the line model, the headline is then chosen among the lines left, and
@@ -1286,7 +1334,7 @@ def model_removals(text: str, model: LineModel, threshold: float, find_title: bo
     ``model:sentence``, each with its probability. Texts of fewer than `MIN_LINES` lines are
     left alone.
     """
-    return model_cuts([text], model, threshold, [find_title])[0]
+    return model_cuts([text], model, threshold, [find_title], [gaps])[0]
 
 
 def _has_title(doc: Document) -> bool:
@@ -1307,7 +1355,11 @@ class LineModelStage:
     def batch(self, docs: list[Document]) -> list[Document]:
         todo = [doc for doc in docs if not doc.dropped]
         cuts = model_cuts(
-            [d.text for d in todo], load_model(self.path), self.threshold, [not _has_title(d) for d in todo]
+            [d.text for d in todo],
+            load_model(self.path),
+            self.threshold,
+            [not _has_title(d) for d in todo],
+            [d.gaps for d in todo],
         )
         done = {id(doc): _applied(doc, cut) for doc, cut in zip(todo, cuts, strict=True)}
         return [done.get(id(doc), doc) for doc in docs]
@@ -1317,4 +1369,5 @@ def _applied(doc: Document, cut: ModelCut) -> Document:
     if not cut.removals:
         return doc
     metadata = doc.metadata if cut.title is None else {**doc.metadata, "title": cut.title}
-    return doc.with_(text=cut.text, removals=doc.removals + tuple(cut.removals), metadata=metadata)
+    # the gaps are the line model's to read, and no later stage does: not carried past it
+    return doc.with_(text=cut.text, removals=doc.removals + tuple(cut.removals), metadata=metadata, gaps=b"")

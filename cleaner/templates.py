@@ -27,7 +27,7 @@ import regex
 import xxhash
 
 from .boilerplate import scope_of
-from .document import Document, Removal
+from .document import Document, Removal, gaps_after
 from .rules import RuleSet
 from .rules import fold as fold_for_rules
 from .words import count_words_per_line
@@ -200,15 +200,20 @@ def strip_templates(
         return doc
     removals: list[Removal] = []
     kept: list[str] = []
+    removed: list[bool] = []  # per non-empty line
     start = 0
     for line in doc.text.split("\n"):
         if line.strip() and line.count(" ") < most_words and fold(line) in known:
             removals.append(Removal(f"template:{site}", start, start + len(line)))
-        elif line or (kept and kept[-1]):
-            kept.append(line)
+            removed.append(True)
+        else:
+            if line or (kept and kept[-1]):
+                kept.append(line)
+            if line:
+                removed.append(False)
         start += len(line) + 1
     if not removals:
         return doc
     while kept and not kept[-1]:
         kept.pop()
-    return doc.with_(text="\n".join(kept), removals=doc.removals + tuple(removals))
+    return doc.with_(text="\n".join(kept), removals=doc.removals + tuple(removals), gaps=gaps_after(doc.gaps, removed))

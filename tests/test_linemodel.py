@@ -471,6 +471,41 @@ def test_the_line_model_learns_from_pages_as_the_rules_leave_them():
     assert left.body.tolist() == [1, 1, 1, 0] and left.words.tolist() == [3, 15, 17, 4]
 
 
+CAPTIONED = [
+    "Smog closes schools across the capital",
+    "Schools across the capital closed on Tuesday after the air quality index rose above 900 for the third day "
+    "in a row, officials said.",
+    "Officials in Delhi handed out more than 5 million air filter masks to schoolchildren amid a spike in air "
+    "pollution.",
+    "Sonu Mehta/Hindustan Times/Getty Images",
+    "Doctors reported a sharp rise in the number of children treated for asthma, and hospitals opened extra "
+    "wards to cope with the patients.",
+    "Heavy air pollution in Delhi is shaving years off the lives of millions in Delhi.",
+    "Biplov Bhuyan/Hindustan Times/Getty Images",
+    "The court will hear a petition on the crisis next week, and the chief minister has called a meeting of the "
+    "neighbouring states' officials.",
+    "Related coverage",
+    "Delhi's schools reopen",
+]
+
+
+def test_the_rules_leave_gaps_where_they_took_lines_out_and_the_model_reads_them():
+    text = "\n\n".join(CAPTIONED)
+    ruled = Pipeline(Settings(), RULES).until("boilerplate").clean(Document("p", text, "p.txt", chars_in=len(text)))
+    lines = [line for line in ruled.text.split("\n") if line]
+    assert [r.rule for r in ruled.removals] == ["photo-credit", "photo-credit", "read-more-link"]
+    # each caption lost the credit under it, each line after one the credit above it; the last
+    # paragraph lost "Related coverage" under it, and the last line the same above it
+    assert list(ruled.gaps) == [0, 0, 2, 1, 2, 3, 1]
+    with_gaps = MODEL.body_probability(lines, ruled.gaps)
+    without = MODEL.body_probability(lines)
+    captions = [2, 4]
+    assert (with_gaps[captions] < without[captions]).all()  # a line over a credit is likelier a caption
+    assert np.array_equal(without, MODEL.body_probability(lines, b"\x00" * 3))  # gaps that do not fit: none
+    # the model stage passes them on to no one
+    assert Pipeline(Settings(), RULES).clean(Document("p", text, "p.txt", chars_in=len(text))).gaps == b""
+
+
 @pytest.mark.parametrize(
     "credit",
     [

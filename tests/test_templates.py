@@ -149,3 +149,17 @@ def test_templates_can_be_turned_off(tmp_path):
     raw = _corpus(tmp_path)
     report = run_clean(raw, tmp_path / "out", settings=Settings(templates="off"), rules=RULES)
     assert report["site_templates"] == {} and "template:widget" not in report["by_rule"]
+
+
+def test_a_template_taken_out_leaves_a_gap_for_the_line_model():
+    ends = ["Alpha.", "Bravo.", "Charlie.", "Delta.", "Echo.", "Foxtrot."]
+    docs = [
+        Document(f"p{n}", f"{BANNER}\n\n{_article(n)}\n\n{SLOGAN}\n{end}", "site/p.txt") for n, end in enumerate(ends)
+    ]
+    stage = SiteTemplates(min_docs=4, min_share=0.2)
+    stripped = stage.bind(stage.merge([stage.fit(docs)])).batch(docs)
+    assert stripped[0].text == f"{_article(0)}\n\nAlpha."
+    # the article lost the banner above it and the slogan below it; the last line, the slogan above it
+    assert list(stripped[0].gaps) == [1 | 2, 1]
+    # a stage with nothing to take leaves the gaps as they were
+    assert stage.bind({}).batch([stripped[0]])[0].gaps == stripped[0].gaps
