@@ -28,7 +28,7 @@ import numpy as np
 import regex
 
 from .document import Document, Removal
-from .words import CLOSERS, MONTHS, PROSE_WORDS, SENTENCE_ENDS, line_spans, words_per_line
+from .words import CLOSERS, MONTHS, PROSE_WORDS, SENTENCE_ENDS, count_words, line_spans, words_per_line
 from .words import words as split_words
 
 MODEL_PATH = Path(__file__).parent / "models" / "boilerplate.npz"
@@ -1086,6 +1086,20 @@ class ModelCut:
     title: str | None = None
 
 
+#: A news paragraph's dateline: the place in capitals, perhaps its region and the agency, and a
+#: dash before the first sentence ("WASHINGTON (AP) — The", "SANTA FE, N.M. (AP) — A", "BERLIN --
+#: The", "NEW YORK (Reuters) - Oil"). The body's first paragraph: next to the byline, the caption
+#: and the credits above it, the line model may score it as low as they are (2 of AEB's 23 such
+#: paragraphs went at 0.2); from 8 words on, it never goes as a line (its first sentence is the
+#: sentence model's to judge).
+DATELINE_WORDS = 8
+DATELINE = regex.compile(
+    r"\p{Lu}[\p{Lu}\p{M}.'’-]+(?: \p{Lu}[\p{Lu}\p{M}.'’-]+)*"  # the place: LOS ANGELES, ST. JOSEPH
+    r"(?:, [\p{L}.]+(?: [\p{L}.]+){0,3})?"  # its region: , N.M. / , United Arab Emirates
+    r" *(?:\([^()]{2,30}\))? *(?:[—–]|--?) +\p{Lu}[\p{Ll} ]"  # (AP) — The
+)
+
+
 class _Page:
     """One text under the model: its lines, the ones still in, and what went."""
 
@@ -1097,6 +1111,12 @@ class _Page:
         #: stages before took out (not what the model takes)
         self.gaps = dict(zip(self.alive, gap_features(gaps, len(self.alive)), strict=True))
         self.find_title = find_title
+        #: the lines that open with a dateline: the body's first paragraph, which the model keeps
+        self.datelines = {
+            i
+            for i in self.alive
+            if DATELINE.match(text, *self.spans[i]) and count_words(text[slice(*self.spans[i])]) >= DATELINE_WORDS
+        }
         self.row_of: dict[int, int] = {}
         #: the line the title model takes for the headline on the page as it came: kept from the
         #: line model, so that the headline can be looked for again among the lines left
@@ -1130,7 +1150,8 @@ class _Page:
     def drop(self, p: np.ndarray, threshold: float) -> bool:
         """Take out the lines scored under ``threshold`` (never the best one); whether any went."""
         best = int(np.argmax(p))
-        gone = {k for k, value in enumerate(p) if value < threshold and k != best and self.alive[k] != self.headline}
+        kept = self.datelines | {self.headline}
+        gone = {k for k, value in enumerate(p) if value < threshold and k != best and self.alive[k] not in kept}
         self.prob.update((self.alive[k], float(p[k])) for k in gone)
         self.alive = [i for k, i in enumerate(self.alive) if k not in gone]
         return bool(gone)
@@ -1236,10 +1257,12 @@ def model_cuts(
     _rounds(working, model, threshold)
     found = model.titles_of(*_title_inputs(titled))
     for k, (page, pick) in enumerate(zip(titled, found, strict=True)):
-        if pick is None and page.headline is not None and page.headline != page.alive[-1]:
-            # none looks like the headline among the lines left: the first look's pick stands
-            # (what echoed it, a breadcrumb or the page's address, may have gone as furniture),
-            # if text still follows it
+        if page.headline is not None and page.headline != page.alive[-1] and (pick is None or page.headline_sure):
+            # the first look's pick stands, if text still follows it, when none looks like the
+            # headline among the lines left (what echoed it, a breadcrumb or the page's address,
+            # may have gone as furniture) or when the first look was sure of it: the lines the
+            # line model took from around it may leave a line above it looking more like one
+            # (a notice over the headline whose "Learn More" went; a caption whose credit did)
             line = page.alive.index(page.headline)
             pick = found[k] = Headline(line, page.headline_sure, page.headline_echoes)
             page.take_title(line, pick.sure, pick.echoes)

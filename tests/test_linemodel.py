@@ -18,6 +18,7 @@ from cleaner.explain import explain
 from cleaner.linemodel import (
     MODEL_PATH,
     SENTENCE_MAX_PROB,
+    Headline,
     LineModel,
     LineTable,
     Trees,
@@ -201,6 +202,41 @@ def test_the_pages_address_names_its_headline():
     lines.insert(4, "https://www.example.com/news/article/council-votes-to-close-the-old-bridge-1234.php")
     doc = clean("\n".join(lines))
     assert doc.metadata["title"] == "Council votes to close the old bridge for good"
+
+
+def _constant(log_odds: float) -> Trees:
+    """Trees that give every line the same score."""
+    leaf = -np.ones((1, 1), dtype=int)
+    return Trees(np.zeros((1, 1), dtype=int), np.zeros((1, 1)), leaf, leaf, np.full((1, 1), log_odds), 0.0, 1.0, 0)
+
+
+@pytest.mark.parametrize("sure", [True, False])
+def test_a_headline_the_first_look_was_sure_of_stands(sure, monkeypatch):
+    """The headline is looked for on the page as it came, then among the lines the line model
+    left: the second look's pick wins only over a first look that was unsure."""
+    lines = BREADCRUMB_PAGE.split("\n")
+    first, second = Headline(4, sure), Headline(3, True)
+    looks = iter([[first], [second]])
+    monkeypatch.setattr(LineModel, "titles_of", lambda self, bases, keys: next(looks))
+    keep_all = dataclasses.replace(MODEL, first=_constant(3.0), second=_constant(3.0))
+    cut = model_removals("\n".join(lines), keep_all, THRESHOLD)
+    assert cut.title == (lines[4] if sure else lines[3])
+
+
+def test_a_paragraph_opening_with_a_dateline_is_never_taken_as_a_line():
+    unsure = dataclasses.replace(MODEL, first=_constant(-3.0), second=_constant(-3.0))
+    lines = [
+        "Home | World | Politics",
+        "By Jane Doe",
+        "SANTA FE, N.M. (AP) — A cat missing for five years has been found.",
+        "WASHINGTON — The council voted on Tuesday to close the old bridge for good.",
+        "BERLIN -- Short one.",
+        "UPDATE - More stories",
+        "Officials said the repairs would cost more than the town could pay.",
+    ]
+    cut = model_removals("\n".join(lines), unsure, THRESHOLD, find_title=False)
+    # every line scores 0.047: only the first (the best, by a tie) and the datelines of 8 words or more stay
+    assert cut.text.split("\n") == [lines[0], lines[2], lines[3]]
 
 
 def test_a_question_can_be_a_headline_a_list_item_an_address_or_a_lead_in_cannot():
