@@ -559,29 +559,42 @@ def position_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarra
 _NEIGHBOUR_COLUMNS = [LINE_FEATURES.index(name) for name in NEIGHBOUR_FEATURES]
 
 
-def first_features(base: np.ndarray, stack: Stack | None = None) -> np.ndarray:
-    """The first model's inputs: the line, its neighbours' main features, its position."""
+def first_features(base: np.ndarray, stack: Stack | None = None, extra: np.ndarray | None = None) -> np.ndarray:
+    """The first model's inputs: the line, its neighbours' main features, its position (and
+    ``extra`` columns after them, in the same copy)."""
     stack = stack or Stack([len(base)])
     neighbours = base[:, _NEIGHBOUR_COLUMNS]
     # the lines two and one before, then one and two after (zeros past the edges)
-    return np.hstack([base, *(stack.shifted(neighbours, by) for by in (2, 1, -1, -2)), position_features(base, stack)])
+    parts = [base, *(stack.shifted(neighbours, by) for by in (2, 1, -1, -2)), position_features(base, stack)]
+    return np.hstack(parts if extra is None else [*parts, extra])
 
 
 def gap_features(gaps: bytes, count: int) -> np.ndarray:
     """`GAP_FEATURES` of the ``count`` non-empty lines of a text whose `Document.gaps` are
-    ``gaps`` (none taken out if they do not fit the text)."""
-    bits = np.frombuffer(gaps, dtype=np.uint8) if len(gaps) == count else np.zeros(count, dtype=np.uint8)
-    before, after = (bits & 1) > 0, (bits & 2) > 0
-    # a line went above one of the two lines kept before this one (after one of the two after it)
-    padded = np.concatenate([[False, False], before, [False]]), np.concatenate([[False], after, [False, False]])
-    near_before = ~before & (padded[0][1:-2] | padded[0][:-3])
-    near_after = ~after & (padded[1][2:-1] | padded[1][3:])
-    return np.column_stack([before, after, near_before, near_after]).astype(float)
+    ``gaps`` (none taken out if they do not fit the text).
+
+    >>> gap_features(bytes([0, 2, 1, 0, 0]), 5).astype(int).tolist()
+    [[0, 0, 0, 1], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0]]
+    """
+    out = np.zeros((count, len(GAP_FEATURES)))
+    if len(gaps) != count:
+        return out
+    # a line a few lines long is cheaper walked than put through a dozen numpy calls
+    for i, bits in enumerate(gaps):
+        if bits & 1:  # the line before went: and for the next two, one above the lines before them
+            out[i, 0] = 1.0
+            out[i + 1 : i + 3, 2] = 1.0
+        if bits & 2:
+            out[i, 1] = 1.0
+            out[max(i - 2, 0) : i, 3] = 1.0
+    out[:, 2] *= 1.0 - out[:, 0]  # "near" only where not right next to the gap
+    out[:, 3] *= 1.0 - out[:, 1]
+    return out
 
 
 def line_inputs(base: np.ndarray, gaps: np.ndarray, stack: Stack | None = None) -> np.ndarray:
     """The first line model's inputs: `first_features` and the `GAP_FEATURES` (``gaps``)."""
-    return np.hstack([first_features(base, stack), gaps])
+    return first_features(base, stack, gaps)
 
 
 def context_features(p: np.ndarray, stack: Stack | None = None) -> np.ndarray:
@@ -1098,6 +1111,7 @@ DATELINE = regex.compile(
     r"(?:, [\p{L}.]+(?: [\p{L}.]+){0,3})?"  # its region: , N.M. / , United Arab Emirates
     r" *(?:\([^()]{2,30}\))? *(?:[—–]|--?) +\p{Lu}[\p{Ll} ]"  # (AP) — The
 )
+DATELINE_START = regex.compile(r"(?m)^" + DATELINE.pattern)
 
 
 class _Page:
@@ -1107,16 +1121,19 @@ class _Page:
         self.text = text
         self.spans = line_spans(text)
         self.alive = [i for i, (a, b) in enumerate(self.spans) if b > a]
-        #: `gap_features` of each non-empty line (by line number of the text): fixed, what the
-        #: stages before took out (not what the model takes)
-        self.gaps = dict(zip(self.alive, gap_features(gaps, len(self.alive)), strict=True))
+        #: `gap_features` of each line (by line number of the text): fixed, what the stages
+        #: before took out (not what the model takes)
+        self.gaps = np.zeros((len(self.spans), len(GAP_FEATURES)))
+        if gaps:
+            self.gaps[self.alive] = gap_features(gaps, len(self.alive))
         self.find_title = find_title
         #: the lines that open with a dateline: the body's first paragraph, which the model keeps
-        self.datelines = {
-            i
-            for i in self.alive
-            if DATELINE.match(text, *self.spans[i]) and count_words(text[slice(*self.spans[i])]) >= DATELINE_WORDS
-        }
+        self.datelines: set[int] = set()
+        starts = [m.start() for m in DATELINE_START.finditer(text)]  # one search of the text, not one a line
+        if starts:
+            line_at = {start: i for i, (start, _) in enumerate(self.spans)}
+            lines = [line_at[start] for start in starts]
+            self.datelines = {i for i in lines if count_words(text[slice(*self.spans[i])]) >= DATELINE_WORDS}
         self.row_of: dict[int, int] = {}
         #: the line the title model takes for the headline on the page as it came: kept from the
         #: line model, so that the headline can be looked for again among the lines left
@@ -1135,7 +1152,7 @@ class _Page:
 
     def gap_rows(self, lines: Sequence[int]) -> np.ndarray:
         """The `gap_features` of ``lines`` (line numbers of the text)."""
-        return np.array([self.gaps[i] for i in lines]).reshape(len(lines), len(GAP_FEATURES))
+        return self.gaps[list(lines)]
 
     def stoplist(self) -> frozenset[str]:
         """The stoplist the lines left choose."""
