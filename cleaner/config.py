@@ -82,8 +82,9 @@ class Settings:
     min_body_prob: float = field(
         default=0.2,
         metadata={
-            "help": "Lines the line model gives a lower probability of being body text are removed "
-            "(and glued sentences, under the lower of this and 0.05)."
+            "help": "Lines the line model gives a lower probability of being body text are removed: "
+            "paragraphs of prose at the edges of the body under this, other lines there under twice "
+            "this, lines inside the body under half this (glued sentences under the lower of this and 0.05)."
         },
     )
     rule_timeout: float = field(

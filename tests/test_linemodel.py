@@ -22,6 +22,7 @@ from cleaner.linemodel import (
     LineModel,
     LineTable,
     Trees,
+    _Page,
     echoed_lines,
     feature_names,
     line_features,
@@ -221,6 +222,29 @@ def test_a_headline_the_first_look_was_sure_of_stands(sure, monkeypatch):
     keep_all = dataclasses.replace(MODEL, first=_constant(3.0), second=_constant(3.0))
     cut = model_removals("\n".join(lines), keep_all, THRESHOLD)
     assert cut.title == (lines[4] if sure else lines[3])
+
+
+def test_the_bar_a_line_must_pass_moves_with_where_it_sits():
+    """At the edges of the body's block a short line goes under twice the bar and a paragraph of
+    prose under the bar; inside the block (between lines the model is sure of) a line goes
+    under half of it."""
+    lines = [
+        "Home | News",
+        "The council met on Tuesday and voted to close the old bridge for good.",
+        "Related stories",
+        "Engineers found cracks in two of the piers last spring, the mayor said.",
+        "Officials said the repairs would cost more than the town could pay.",
+        "Follow us",
+    ]
+    p = np.array([0.3, 0.9, 0.15, 0.9, 0.3, 0.3])
+    kept = {}
+    for threshold in (0.2, 0.0):
+        page = _Page("\n".join(lines), find_title=False)
+        page.table, page.row_of = LineTable(lines), {i: i for i in page.alive}
+        page.drop(p, threshold)
+        kept[threshold] = [lines[i] for i in page.alive]
+    assert kept[0.2] == lines[1:5]
+    assert kept[0.0] == lines
 
 
 def test_a_paragraph_opening_with_a_dateline_is_never_taken_as_a_line():
