@@ -1133,6 +1133,12 @@ EDGE_PROSE_WORDS = 8
 INSIDE_SHARE = 0.5
 
 
+def _prose(rows: np.ndarray) -> np.ndarray:
+    """Which lines (``rows``: their `own_features`) are paragraphs of prose for `_Page.drop`:
+    `EDGE_PROSE_WORDS` words or more, ending a sentence."""
+    return (counted(rows, "log_words") >= EDGE_PROSE_WORDS) & (rows[:, _SENTENCE_END] > 0)
+
+
 class _Page:
     """One text under the model: its lines, the ones still in, and what went."""
 
@@ -1160,9 +1166,19 @@ class _Page:
         self.headline_sure = False
         self.headline_echoes: tuple[int, ...] = ()  # line numbers of the text
         self.table: LineTable | None = None
+        #: whether each line (by line number of the text) is a paragraph of prose (`_prose`)
+        self.prose = np.zeros(len(self.spans), dtype=bool)
         self.prob: dict[int, float] = {}
         self.removals: list[Removal] = []
         self.title: str | None = None
+
+    def read(self, table: LineTable, prose: np.ndarray | None = None) -> None:
+        """The lines left, read (``table``: their `LineTable`; ``prose``: `_prose` of its rows,
+        when the caller computed it for many pages at once)."""
+        self.table = table
+        self.row_of = {line: row for row, line in enumerate(self.alive)}
+        self.prose = np.zeros(len(self.spans), dtype=bool)
+        self.prose[self.alive] = _prose(table.rows) if prose is None else prose
 
     def rows(self, lines: Sequence[int]) -> np.ndarray:
         """The features of ``lines`` (line numbers of the text) as a text of their own."""
@@ -1188,11 +1204,8 @@ class _Page:
         line of prose at the edges, `EDGE_SHARE` times it for another line there, `INSIDE_SHARE`
         times it between the first and the last line scored `BLOCK_PROB` or more. Whether any
         went."""
-        assert self.table is not None
         best = int(np.argmax(p))
-        rows = self.table.rows[[self.row_of[i] for i in self.alive]]
-        prose = (counted(rows, "log_words") >= EDGE_PROSE_WORDS) & (rows[:, _SENTENCE_END] > 0)
-        bar = np.where(prose, threshold, min(threshold * EDGE_SHARE, 1.0))
+        bar = np.where(self.prose[self.alive], threshold, min(threshold * EDGE_SHARE, 1.0))
         sure = np.flatnonzero(p >= BLOCK_PROB)
         if sure.size > 1:
             bar[sure[0] + 1 : sure[-1]] = threshold * INSIDE_SHARE
@@ -1230,6 +1243,7 @@ class _Page:
         self.removals.append(Removal("model:sentence", a + edge.start, a + edge.end, round(p, 3)))
         self.spans[line] = (a, a + edge.start) if edge.last else (a + edge.end, b)
         self.table.replace(self.row_of[line], edge.rest, words, own)
+        self.prose[line] = _prose(self.table.rows[[self.row_of[line]]])[0]
 
     def take_title(self, found: int, sure: bool, echoes: Sequence[int] = ()) -> None:
         """Take line ``found`` (of the lines left) for the headline; the lines that repeat it
@@ -1288,11 +1302,11 @@ def model_cuts(
     every = list(itertools.chain.from_iterable(lines))
     words = words_per_line(every)
     rows = own_features(every, words)
+    prose = _prose(rows)
     start = 0
     for page, page_lines in zip(working, lines, strict=True):
         end = start + len(page_lines)
-        page.table = LineTable(page_lines, words[start:end], rows[start:end])
-        page.row_of = {line: row for row, line in enumerate(page.alive)}
+        page.read(LineTable(page_lines, words[start:end], rows[start:end]), prose[start:end])
         start = end
     titled = [page for page in working if page.find_title]
     first_look = model.titles_of(*_title_inputs(titled))

@@ -240,7 +240,7 @@ def test_the_bar_a_line_must_pass_moves_with_where_it_sits():
     kept = {}
     for threshold in (0.2, 0.0):
         page = _Page("\n".join(lines), find_title=False)
-        page.table, page.row_of = LineTable(lines), {i: i for i in page.alive}
+        page.read(LineTable(lines))
         page.drop(p, threshold)
         kept[threshold] = [lines[i] for i in page.alive]
     assert kept[0.2] == lines[1:5]
