@@ -1105,14 +1105,13 @@ class ModelCut:
 #: The", "NEW YORK (Reuters) - Oil"). The body's first paragraph: next to the byline, the caption
 #: and the credits above it, the line model may score it as low as they are (2 of AEB's 23 such
 #: paragraphs went at 0.2); from 8 words on, it never goes as a line (its first sentence is the
-#: sentence model's to judge).
+#: sentence model's to judge). Found at the start of any line of a text, in one search.
 DATELINE_WORDS = 8
 DATELINE = regex.compile(
-    r"\p{Lu}[\p{Lu}\p{M}.'’-]+(?: \p{Lu}[\p{Lu}\p{M}.'’-]+)*"  # the place: LOS ANGELES, ST. JOSEPH
+    r"(?m)^\p{Lu}[\p{Lu}\p{M}.'’-]+(?: \p{Lu}[\p{Lu}\p{M}.'’-]+)*"  # the place: LOS ANGELES, ST. JOSEPH
     r"(?:, [\p{L}.]+(?: [\p{L}.]+){0,3})?"  # its region: , N.M. / , United Arab Emirates
     r" *(?:\([^()]{2,30}\))? *(?:[—–]|--?) +\p{Lu}[\p{Ll} ]"  # (AP) — The
 )
-DATELINE_START = regex.compile(r"(?m)^" + DATELINE.pattern)
 
 
 #: Where a line sits moves the bar ``min_body_prob`` sets. Furniture sits at the edges of the
@@ -1154,7 +1153,7 @@ class _Page:
         self.find_title = find_title
         #: the lines that open with a dateline: the body's first paragraph, which the model keeps
         self.datelines: set[int] = set()
-        starts = [m.start() for m in DATELINE_START.finditer(text)]  # one search of the text, not one a line
+        starts = [m.start() for m in DATELINE.finditer(text)]
         if starts:
             line_at = {start: i for i, (start, _) in enumerate(self.spans)}
             lines = [line_at[start] for start in starts]
@@ -1452,5 +1451,5 @@ def _applied(doc: Document, cut: ModelCut) -> Document:
     if not cut.removals:
         return doc
     metadata = doc.metadata if cut.title is None else {**doc.metadata, "title": cut.title}
-    # the gaps are the line model's to read, and no later stage does: not carried past it
+    # the gaps are the line model's to read (no later stage does): not carried past what it cut
     return doc.with_(text=cut.text, removals=doc.removals + tuple(cut.removals), metadata=metadata, gaps=b"")
