@@ -169,9 +169,10 @@ class LineTable:
         self.words = words if words is not None else [split_words(line.lower()) for line in lines]
         self.keys = [line.casefold() for line in lines]
         self.rows = rows if rows is not None else own_features(self.lines, self.words)
-        # per line, its words that choose the stoplist (two letters or more), and (when needed)
-        # the lists they are in, one after the other, with how many of those its first k words have
-        self._telling = [len(ws) - list(map(len, ws)).count(1) for ws in self.words]
+        # per line (when needed: the first lines choose), how many of its words choose the
+        # stoplist (two letters or more), and the lists they are in, one after the other, with how
+        # many of those its first k words have
+        self._telling: list[int | None] = [None] * len(self.lines)
         self._ids: dict[int, tuple[np.ndarray, list[tuple[int, ...]]]] = {}
         self._key_index: dict[str, int] = {}
         ids = [self._key_index.setdefault(key, len(self._key_index)) for key in self.keys]
@@ -208,7 +209,7 @@ class LineTable:
         words = words if words is not None else split_words(line.lower())
         self.lines[row], self.words[row], self.keys[row] = line, words, line.casefold()
         self.rows[row] = own if own is not None else own_features([line], [words])[0]
-        self._telling[row] = len(words) - list(map(len, words)).count(1)
+        self._telling[row] = None
         self._ids.pop(row, None)
         self._key_ids[row] = self._key_index.setdefault(self.keys[row], len(self._key_index))
         self._chosen_by, self._stoplist = None, None  # the densities are computed again
@@ -218,14 +219,14 @@ class LineTable:
         choose (the same lines choose the same list: a round that removed none of them reuses it)."""
         needed, prefix = STOPWORD_SAMPLE, 0
         while prefix < len(which) and needed > 0:
-            needed -= self._telling[which[prefix]]
+            needed -= self._telling_words(which[prefix])
             prefix += 1
         key = tuple(which[:prefix])
         if key == self._chosen_by:
             return
         ids = [self._list_ids(i)[0] for i in key]
         if key and needed < 0:  # the last line's first words only
-            ids[-1] = ids[-1][: sum(map(len, self._list_ids(key[-1])[1][: self._telling[key[-1]] + needed]))]
+            ids[-1] = ids[-1][: sum(map(len, self._list_ids(key[-1])[1][: self._telling_words(key[-1]) + needed]))]
         stop = _best_stoplist(np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))
         self._chosen_by = key
         if stop is self._stoplist:
@@ -233,12 +234,20 @@ class LineTable:
         self._stoplist = stop
         self._density = np.array([sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0 for ws in self.words])
 
+    def _telling_words(self, line: int) -> int:
+        """How many of the line's words choose the stoplist (two letters or more)."""
+        known = self._telling[line]
+        if known is None:
+            ws = self.words[line]
+            known = self._telling[line] = len(ws) - list(map(len, ws)).count(1)
+        return known
+
     def _list_ids(self, line: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
         """The lists each of the line's first `STOPWORD_SAMPLE` telling words is in, one after
         the other, and those lists word by word."""
         if line not in self._ids:
             ws = self.words[line]
-            telling = ws if self._telling[line] == len(ws) else [w for w in ws if len(w) > 1]
+            telling = ws if self._telling_words(line) == len(ws) else [w for w in ws if len(w) > 1]
             lists = list(map(_stoplists()[0].get, telling[:STOPWORD_SAMPLE], itertools.repeat(())))
             self._ids[line] = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64), lists
         return self._ids[line]
@@ -302,8 +311,10 @@ def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray
     tokens = column(line.count(" ") + 1 for line in lines)
     # (an empty line counts one digit in one character, as the line-by-line code always did)
     digits = np.where(length == 0, 1.0, counts["digits"])
-    has_digits = counts["digits"] > 0
-    separators = counts["separators"]
+    # (numpy's per-element reads are slow: the per-line flags as lists)
+    has_digits = (counts["digits"] > 0).tolist()
+    separators = counts["separators"].tolist()
+    addresses = counts["addresses"].tolist()
     handles = (("@" in line or "#" in line) and _HANDLE.search(line) is not None for line in lines)
     dates = (
         has_digits[k] and (_NUMERIC_DATE.search(line) is not None or not MONTHS.keys().isdisjoint(words[k]))
@@ -322,7 +333,7 @@ def own_features(lines: Sequence[str], words: Sequence[list[str]]) -> np.ndarray
         "capitalised": counts["capitalised"] / tokens,
         "upper": counts["upper"] / tokens,
         "digits": digits / chars,
-        "url": column(counts["addresses"][k] and _URL.search(line) is not None for k, line in enumerate(lines)),
+        "url": column(addresses[k] and _URL.search(line) is not None for k, line in enumerate(lines)),
         "handle": column(handles),
         "copyright": column(
             "©" in line or "opyright" in line or "OPYRIGHT" in line or "(c)" in line or "(C)" in line for line in lines
@@ -823,7 +834,8 @@ def in_context(
             continue
         own = {w for w in (words[len(words) - n :] if edge.last else words[:n]) if len(w) >= 4}
         held = sum(counts[w] > here[w] for w in own) / len(own) if own else 1.0
-        out.append(edge._replace(before=at, after=len(lines) - 1 - at, cohesion=held))
+        # (made anew rather than by `_replace`, which costs three times as much)
+        out.append(Edge(edge.text, edge.rest, edge.last, edge.start, edge.end, at, len(lines) - 1 - at, held))
     return out
 
 

@@ -204,3 +204,67 @@ def test_dedup_is_a_corpus_level_part_like_any_other(tmp_path):
     by_stage = {d.id: (d.status, d.duplicate_of) for d in fitted.clean_many(docs)}
     by_runner = {d.id: (d.status, d.duplicate_of) for d in clean_documents(docs, base).documents}
     assert by_stage == by_runner and len(states["dedup"]) > 10
+
+
+def test_shards_are_cleaned_with_fewer_collections_and_the_setting_is_put_back():
+    import gc
+    import threading
+
+    from cleaner.pipeline import YOUNG_COLLECTION
+
+    seen: list[int] = []
+    recorder = DocumentStage("gc", _record_threshold(seen))
+    pipeline = Pipeline(Settings(), RULES, (recorder,))
+    doc = Document("a", "Some text.", "a.txt")
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        pipeline.clean_many([doc])
+        assert seen == [YOUNG_COLLECTION] and gc.get_threshold() == (700, 10, 10)
+        failing = Pipeline(Settings(), RULES, (recorder, DocumentStage("boom", _fail)))
+        with pytest.raises(RuntimeError):
+            failing.clean_many([doc])
+        assert gc.get_threshold() == (700, 10, 10)  # put back after an error too
+        gc.set_threshold(50_000, 10, 10)  # a caller's higher setting (or 0: off) is left alone
+        pipeline.clean_many([doc])
+        gc.set_threshold(0, 10, 10)
+        pipeline.clean_many([doc])
+        assert seen[-2:] == [50_000, 0] and gc.get_threshold() == (0, 10, 10)
+        # threads cleaning at once: the last one out puts the setting back
+        gc.set_threshold(700, 10, 10)
+        inside, release = threading.Barrier(3), threading.Event()
+        waiting = Pipeline(Settings(), RULES, (DocumentStage("wait", _wait(inside, release)),))
+        threads = [threading.Thread(target=waiting.clean_many, args=([doc],)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        inside.wait()
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION
+        release.set()
+        for thread in threads:
+            thread.join()
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+
+def _record_threshold(seen: list[int]):  # type: ignore[no-untyped-def]
+    import gc
+
+    def step(doc: Document) -> Document:
+        seen.append(gc.get_threshold()[0])
+        return doc
+
+    return step
+
+
+def _fail(doc: Document) -> Document:
+    raise RuntimeError("a stage failed")
+
+
+def _wait(inside, release):  # type: ignore[no-untyped-def]
+    def step(doc: Document) -> Document:
+        inside.wait()
+        release.wait()
+        return doc
+
+    return step
