@@ -203,13 +203,14 @@ class Pipeline:
 
 
 #: How many container objects (lists, tuples, dicts...) are made, net, between two passes of
-#: Python's cyclic garbage collector over the young objects while a shard is cleaned (Python's
+#: Python's cyclic garbage collector over the young objects while documents are cleaned (Python's
 #: default: 700). Cleaning makes millions of short-lived lists and tuples (words, features) that
 #: reference counting frees, almost none in a cycle, so at 700 the collector mostly walks
-#: objects that are freed anyway, and now and then every object alive (rules, models,
-#: langdetect's profiles). In `python -m bench` on 5,000 documents, collections took 0.74 s of
-#: the run at 700 and 0.13 s at 10,000 (about 0.12 ms a document, 6% of the pipeline).
-YOUNG_COLLECTION = 10_000
+#: objects that are freed anyway, and every tenth of a tenth pass every object alive (rules,
+#: models, langdetect's profiles, the run's signatures). In `python -m bench` (20,000 documents),
+#: collections took 1.34 s of the run at 700, 0.48 s at 10,000 and 0.08 s at 100,000, with
+#: the same peak memory.
+YOUNG_COLLECTION = 100_000
 _collector_lock = threading.Lock()
 _collector_users = 0
 _collector_threshold: tuple[int, ...] = ()

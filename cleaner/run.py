@@ -29,7 +29,15 @@ from .errors import InputError, OutputError
 from .executor import DaskExecutor, Executor, executor_for
 from .html import write_explain_pages, write_report_html
 from .index import INDEX, CorpusIndex, IndexedDocument, IndexSink, file_digest, run_fingerprint
-from .pipeline import Dedup, Pipeline, candidate, clean_stream, duplicate_fields, fit_corpus_stages
+from .pipeline import (
+    Dedup,
+    Pipeline,
+    candidate,
+    clean_stream,
+    duplicate_fields,
+    fewer_collections,
+    fit_corpus_stages,
+)
 from .progress import Progress, as_progress
 from .read import iter_input_files, read_file, relative_name
 from .report import ReportBuilder
@@ -621,6 +629,14 @@ def _context(plan: _Plan, rules: Rules) -> dict[str, Any]:
     }
 
 
+def _fewer_collections_until_done() -> Callable[[], Any]:
+    """`fewer_collections` from now on (a batch run's dedup and writing too, not only its shards);
+    the callable returned puts the collector's setting back."""
+    context = fewer_collections()
+    context.__enter__()
+    return lambda: context.__exit__(None, None, None)
+
+
 def run_clean(
     raw: Path | str = "raw",
     out: Path | str = "clean",
@@ -658,6 +674,7 @@ def run_clean(
     cleanup: list[Callable[[], Any]] = []
     try:
         seconds: dict[str, float] = {}
+        cleanup.append(_fewer_collections_until_done())
         states: dict[str, Any] = {}
         if pipeline.needs_fitting:  # corpus-level stages learn from every document first
             files = iter_input_files(raw)

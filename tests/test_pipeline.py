@@ -225,11 +225,11 @@ def test_shards_are_cleaned_with_fewer_collections_and_the_setting_is_put_back()
         with pytest.raises(RuntimeError):
             failing.clean_many([doc])
         assert gc.get_threshold() == (700, 10, 10)  # put back after an error too
-        gc.set_threshold(50_000, 10, 10)  # a caller's higher setting (or 0: off) is left alone
+        gc.set_threshold(2 * YOUNG_COLLECTION, 10, 10)  # a caller's higher setting (or 0: off) is left alone
         pipeline.clean_many([doc])
         gc.set_threshold(0, 10, 10)
         pipeline.clean_many([doc])
-        assert seen[-2:] == [50_000, 0] and gc.get_threshold() == (0, 10, 10)
+        assert seen[-2:] == [2 * YOUNG_COLLECTION, 0] and gc.get_threshold() == (0, 10, 10)
         # threads cleaning at once: the last one out puts the setting back
         gc.set_threshold(700, 10, 10)
         inside, release = threading.Barrier(3), threading.Event()

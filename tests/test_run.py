@@ -192,6 +192,38 @@ def test_an_interrupted_write_leaves_the_previous_output(seed_run, tmp_path, mon
     assert [p.name for p in tmp_path.iterdir()] == ["clean"]  # no staging folder left behind
 
 
+def test_a_run_collects_garbage_less_often_and_puts_the_setting_back(seed_run, tmp_path, monkeypatch):
+    import gc
+
+    from cleaner.pipeline import YOUNG_COLLECTION
+
+    seen = []
+    real = write_module.json_line
+
+    def recording(record):
+        seen.append(gc.get_threshold()[0])  # while the run writes (after its shards)
+        return real(record)
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(write_module, "json_line", recording)
+    try:
+        gc.set_threshold(700, 10, 10)
+        run_clean(RAW, tmp_path / "clean", rules=ROOT / "rules")
+        assert seen and set(seen) == {YOUNG_COLLECTION}
+        assert gc.get_threshold() == (700, 10, 10)
+        seen.clear()
+
+        def failing(record):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(write_module, "json_line", failing)
+        with pytest.raises(KeyboardInterrupt):
+            run_clean(RAW, tmp_path / "again", rules=ROOT / "rules")
+        assert gc.get_threshold() == (700, 10, 10)  # an interrupted run puts it back too
+    finally:
+        gc.set_threshold(*before)
+
+
 @pytest.mark.parametrize("where", ["inside", "same"])
 def test_output_inside_the_input_is_refused(make_raw, where):
     raw = make_raw({"a.txt": "x"})
