@@ -282,6 +282,44 @@ def test_a_question_can_be_a_headline_a_list_item_an_address_or_a_lead_in_cannot
     for line in ("Police arrested two men on Friday.", "www.autoracing.com.br", "Latest stories:"):
         lines[4] = line
         assert model_removals("\n".join(lines), model, THRESHOLD).title not in {lines[3], line}
+    # a headline quoting someone ends with the quotation's sentence, not its own
+    for line in ("Video shows rescue of kidnapped girl: “We got her!”", "Lynn: 'We needed to win this game.'"):
+        lines[4] = line
+        assert model_removals("\n".join(lines), model, THRESHOLD).title == line
+
+
+class _Scores:
+    """A title model that gives the candidate lines the scores it is made with, in order."""
+
+    def __init__(self, scores: list[float]) -> None:
+        self.scores = np.array(scores)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.scores[: len(x)]
+
+
+@pytest.mark.parametrize(
+    ("scores", "found"),
+    [
+        ([0.001, 0.002, 0.001, 0.15, 0.001], 3),  # unsure, but ten times any other candidate
+        ([0.001, 0.002, 0.001, 0.15, 0.03], None),  # five times: not enough
+        ([0.001, 0.002, 0.001, 0.08, 0.001], None),  # under 0.1: too unsure
+        ([0.001, 0.002, 0.001, 0.25, 0.2], 3),  # sure enough on its own
+    ],
+)
+def test_a_headline_the_model_is_unsure_of_is_taken_when_it_stands_out(scores, found):
+    lines = [
+        "+ ZDNet France",
+        "+ ZDNet Germany",
+        "+ ZDNet Japan",
+        "Best tech gadgets of 2019",
+        "Black Friday",
+        "AirPods Pro, Sonos Move and Galaxy Note 10 made our list of the best tech gadgets of the past year.",
+        "See what else made the list, and what we thought of each of them after a month of testing.",
+    ]
+    model = dataclasses.replace(MODEL, title=_Scores(scores))
+    [pick] = model.titles_of([line_features(lines)], [[line.casefold() for line in lines]])
+    assert (pick.line if pick else None) == found
 
 
 def _log1p(x):
