@@ -684,8 +684,8 @@ _QUOTE_CLOSERS = "\"”’»'"
 def _ends_sentence(key: str) -> bool:
     """Whether a line ends as a statement does: with a full stop or "!" (not "?" or "..."), and
     not inside a quotation that closes the line (a headline quoting someone: on AEB's held-out
-    folds, 1 more headline found per assignment of pages to folds, the body and furniture kept
-    the same)."""
+    folds, one more headline found per assignment of pages to folds, the body kept the same and
+    0.0003 more of the furniture left)."""
     end = key.rstrip(" ")
     if end[-1:] in _QUOTE_CLOSERS and end[-2:-1] in (".", "!"):
         return False  # the quotation's sentence ends, not the line's: 'Coach: “We needed this win!”'

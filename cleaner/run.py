@@ -632,9 +632,9 @@ def _context(plan: _Plan, rules: Rules) -> dict[str, Any]:
 def _fewer_collections_until_done() -> Callable[[], Any]:
     """`fewer_collections` from now on (a batch run's dedup and writing too, not only its shards);
     the callable returned puts the collector's setting back."""
-    context = fewer_collections()
-    context.__enter__()
-    return lambda: context.__exit__(None, None, None)
+    stack = contextlib.ExitStack()
+    stack.enter_context(fewer_collections())
+    return stack.close
 
 
 def run_clean(
