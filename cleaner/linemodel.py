@@ -677,6 +677,13 @@ def _is_address(key: str) -> bool:
     return "://" in key or "www." in key or ("." in key and " " not in key.strip())
 
 
+def _stands_out(p: np.ndarray, best: int) -> bool:
+    """Whether candidate ``best`` (``p``: the candidates' title probabilities) is likely enough
+    on its own (`TITLE_STANDOUT_PROB`) and `TITLE_STANDOUT_RATIO` times any other."""
+    others = np.delete(p, best)
+    return bool(p[best] >= TITLE_STANDOUT_PROB and p[best] >= TITLE_STANDOUT_RATIO * others.max(initial=0.0))
+
+
 #: Closing quotation marks (and the apostrophe, which stands for one).
 _QUOTE_CLOSERS = "\"”’»'"
 
@@ -1070,9 +1077,7 @@ class LineModel:
             echoed = best in {line for line, _ in echoes.values()}
             sure = best in addressed or p[best] >= SURE_TITLE_PROB
             repeats = tuple(sorted(at for at, (line, _) in echoes.items() if line == best))
-            others = np.delete(p, best)
-            stands_out = p[best] >= TITLE_STANDOUT_PROB and p[best] >= TITLE_STANDOUT_RATIO * others.max(initial=0.0)
-            taken = echoed or p[best] >= TITLE_MIN_PROB or stands_out
+            taken = echoed or p[best] >= TITLE_MIN_PROB or _stands_out(p, best)
             found.append(Headline(best, sure, repeats) if taken else None)
         return found
 
