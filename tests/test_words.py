@@ -25,6 +25,8 @@ TEXTS = [
     "lone \ud800 surrogate and a\u0301b combining, © 2024 € 5 × 3",
     "line\u2028separator\x85next",
     "東京都の人口は1400万人。カタカナのコーヒー、mixed漢字text ⺀ 〆切 々",
+    # more kinds of symbols than are replaced one by one (one search instead)
+    "a" + "".join(chr(c) + "é" for c in range(0x2190, 0x21D0)) + "z",
     "",
 ]
 
