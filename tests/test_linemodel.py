@@ -18,12 +18,14 @@ from cleaner.explain import explain
 from cleaner.linemodel import (
     MODEL_PATH,
     SENTENCE_MAX_PROB,
+    TRAINED_EDGE_LINES,
     Headline,
     LineModel,
     LineTable,
     Trees,
     _Page,
     echoed_lines,
+    edge_lines,
     feature_names,
     line_features,
     load_model,
@@ -489,6 +491,17 @@ def test_furniture_glued_to_a_paragraph_goes_without_the_paragraph():
     assert not [r for r in clean(plain).removals if r.rule.startswith("model:")]
     assert not [r for r in clean(text, model="off").removals if r.rule.startswith("model:")]
     assert not [r for r in clean(text, min_body_prob=0.0).removals if r.rule.startswith("model:")]
+
+
+def test_the_first_and_last_long_lines_are_looked_into_and_the_model_learns_from_more():
+    both = (False, True)
+    assert edge_lines([20, 5, 20, 20, 20]) == {0: both, 4: both}
+    assert edge_lines([20, 5, 20, 20, 20], TRAINED_EDGE_LINES) == {0: both, 2: both, 3: both, 4: both}
+    assert edge_lines([5, 20, 3]) == {1: both} and edge_lines([5, 11]) == {}
+    # a credit glued to the second paragraph is not looked for (it would double the cost)
+    second = [GLUED[0], GLUED[1].replace("Photograph: Reuters. ", ""), "Photograph: Reuters. " + GLUED[2], *GLUED[3:]]
+    cuts = [r for r in clean("\n\n".join(second)).removals if r.rule == "model:sentence"]
+    assert [r for r in cuts if "Photograph" in "\n\n".join(second)[r.start : r.end]] == []
 
 
 def test_a_glued_sentence_is_in_the_manifest_and_explain_with_its_probability(tmp_path):
