@@ -328,7 +328,7 @@ def glued_edges(pages: list[Page], seed: int = 0, rules: Path | None = None) -> 
         stop = table.stoplist(range(len(body)))
         own = [line for line, b in zip(page.lines, page.body, strict=True) if not b]
         words = [split_words(line.lower()) for line in body]
-        looked = edge_lines(list(map(len, words)), TRAINED_EDGE_LINES)
+        looked = edge_lines(list(map(len, words)), TRAINED_EDGE_LINES, facing=False)
         for at, sides in looked.items():
             line = body[at]
             natural = [edge for edge in sentence_edges(line) if edge.last in sides]

@@ -493,15 +493,28 @@ def test_furniture_glued_to_a_paragraph_goes_without_the_paragraph():
     assert not [r for r in clean(text, min_body_prob=0.0).removals if r.rule.startswith("model:")]
 
 
-def test_the_first_and_last_long_lines_are_looked_into_and_the_model_learns_from_more():
+def test_the_first_two_and_the_last_long_lines_are_looked_into_and_the_model_learns_from_more():
     both = (False, True)
-    assert edge_lines([20, 5, 20, 20, 20]) == {0: both, 4: both}
-    assert edge_lines([20, 5, 20, 20, 20], TRAINED_EDGE_LINES) == {0: both, 2: both, 3: both, 4: both}
-    assert edge_lines([5, 20, 3]) == {1: both} and edge_lines([5, 11]) == {}
-    # a credit glued to the second paragraph is not looked for (it would double the cost)
-    second = [GLUED[0], GLUED[1].replace("Photograph: Reuters. ", ""), "Photograph: Reuters. " + GLUED[2], *GLUED[3:]]
-    cuts = [r for r in clean("\n\n".join(second)).removals if r.rule == "model:sentence"]
-    assert [r for r in cuts if "Photograph" in "\n\n".join(second)[r.start : r.end]] == []
+    # the first and the last long line both sentences, the second the first sentence only
+    assert edge_lines([20, 5, 20, 20, 20]) == {0: both, 2: (False,), 4: both}
+    assert edge_lines([20, 5, 20, 20, 20], TRAINED_EDGE_LINES, facing=False) == {k: both for k in (0, 2, 3, 4)}
+    assert edge_lines([20, 20, 20, 20], (2, 2)) == {0: both, 1: (False,), 2: (True,), 3: both}
+    assert edge_lines([5, 20, 3]) == {1: both} and edge_lines([20, 20]) == {0: both, 1: both}
+    assert edge_lines([5, 11]) == {}
+    line = "Photo: Reuters. The council met on Monday. Follow us on Twitter."
+    assert [e.text for e in sentence_edges(line, (False,))] == ["Photo: Reuters."]
+    assert [e.text for e in sentence_edges(line, (True,))] == ["Follow us on Twitter."]
+    assert sentence_edges(line, (False,)) + sentence_edges(line, (True,)) == sentence_edges(line)
+    # a standfirst above the first paragraph: a credit glued to that paragraph still goes
+    standfirst = "The council spent the whole night on the vote, and the city now knows how it will pay for schools."
+    text = "\n\n".join([GLUED[0], standfirst, *GLUED[1:]])
+    cuts = [text[r.start : r.end].strip() for r in clean(text).removals if r.rule == "model:sentence"]
+    assert "Photograph: Reuters." in cuts
+    # a notice glued to the paragraph before the last is not looked for (a third more of the cost)
+    before_last = [*GLUED[:3], GLUED[3] + " Image: Getty Images.", GLUED[4].replace(" Image: Getty Images.", "")]
+    text = "\n\n".join(before_last)
+    cuts = [text[r.start : r.end].strip() for r in clean(text).removals if r.rule == "model:sentence"]
+    assert "Image: Getty Images." not in cuts and "Photograph: Reuters." in cuts
 
 
 def test_a_glued_sentence_is_in_the_manifest_and_explain_with_its_probability(tmp_path):
