@@ -677,11 +677,11 @@ def _is_address(key: str) -> bool:
     return "://" in key or "www." in key or ("." in key and " " not in key.strip())
 
 
-def _stands_out(p: np.ndarray, best: int) -> bool:
+def _stands_out(p: Sequence[float], best: int) -> bool:
     """Whether candidate ``best`` (``p``: the candidates' title probabilities) is likely enough
     on its own (`TITLE_STANDOUT_PROB`) and `TITLE_STANDOUT_RATIO` times any other."""
-    others = np.delete(p, best)
-    return bool(p[best] >= TITLE_STANDOUT_PROB and p[best] >= TITLE_STANDOUT_RATIO * others.max(initial=0.0))
+    others = max([0.0, *(x for k, x in enumerate(p) if k != best)])
+    return bool(p[best] >= TITLE_STANDOUT_PROB and p[best] >= TITLE_STANDOUT_RATIO * others)
 
 
 #: Closing quotation marks (and the apostrophe, which stands for one).
@@ -1078,9 +1078,11 @@ class LineModel:
         rows = tops[stack.index < counts[stack.page]]
         statement = (rows[:, _column("sentence_end")] > 0) & (rows[:, _column("capitalised")] < 0.6)
         bullet = rows[:, _column("bullet")] > 0
-        scores = self.title.predict(_title_features(tops, stack, counts))
+        scores = self.title.predict(_title_features(tops, stack, counts)).tolist()
+        # (a page has a few candidates: read as lists, not numpy arrays, whose calls cost more)
+        statements, bullets = statement.tolist(), bullet.tolist()
         found: list[Headline | None] = []
-        for n, (a, b) in enumerate(zip(candidates.starts, candidates.ends, strict=True)):
+        for n, (a, b) in enumerate(zip(candidates.starts.tolist(), candidates.ends.tolist(), strict=True)):
             count = b - a
             if count <= 0:
                 found.append(None)
@@ -1089,10 +1091,12 @@ class LineModel:
             # Friday.": the body's first sentence) unless in title case (a question or a line
             # ending in "..." may be one); an item of a list (the related stories around the
             # headline); a lead-in ("...:"); a web address
-            unlikely = (statement[a:b] & np.array([_ends_sentence(key) for key in keys[n][:count]])) | bullet[a:b]
-            unlikely |= np.array([key.endswith(":") or _is_address(key) for key in keys[n][:count]])
-            p = np.where(unlikely, 0.0, scores[a:b])
-            best = int(np.argmax(p))
+            unlikely = [
+                (stated and _ends_sentence(key)) or listed or key.endswith(":") or _is_address(key)
+                for stated, listed, key in zip(statements[a:b], bullets[a:b], keys[n][:count], strict=True)
+            ]
+            p = [0.0 if no else score for no, score in zip(unlikely, scores[a:b], strict=True)]
+            best = max(range(count), key=p.__getitem__)  # (the first of equals, as numpy's argmax)
             echoes = {at: echo for at, echo in echoed_lines(keys[n][:count]).items() if not unlikely[echo[0]]}
             addressed = sorted(line for line, address in echoes.values() if address)
             if addressed:  # the page's address names its headline: nothing says it better
@@ -1267,14 +1271,21 @@ class _Page:
         line of prose at the edges, `EDGE_SHARE` times it for another line there, `INSIDE_SHARE`
         times it between the first and the last line scored `BLOCK_PROB` or more. Whether any
         went."""
-        best = int(np.argmax(p))
-        bar = np.where(self.prose[self.alive], threshold, min(threshold * EDGE_SHARE, 1.0))
-        sure = np.flatnonzero(p >= BLOCK_PROB)
-        if sure.size > 1:
-            bar[sure[0] + 1 : sure[-1]] = threshold * INSIDE_SHARE
+        # (a page's few lines: read as lists, not numpy arrays, whose calls cost more)
+        scores = p.tolist()
+        best = max(range(len(scores)), key=scores.__getitem__)  # (the first of equals, as numpy's argmax)
+        edge = min(threshold * EDGE_SHARE, 1.0)
+        bars = [threshold if prose else edge for prose in self.prose[self.alive].tolist()]
+        sure = [k for k, score in enumerate(scores) if score >= BLOCK_PROB]
+        if len(sure) > 1:
+            bars[sure[0] + 1 : sure[-1]] = [threshold * INSIDE_SHARE] * (sure[-1] - sure[0] - 1)
         kept = self.datelines | {self.headline}
-        gone = {k for k in np.flatnonzero(p < bar).tolist() if k != best and self.alive[k] not in kept}
-        self.prob.update((self.alive[k], float(p[k])) for k in gone)
+        gone = {
+            k
+            for k, (score, bar) in enumerate(zip(scores, bars, strict=True))
+            if score < bar and k != best and self.alive[k] not in kept
+        }
+        self.prob.update((self.alive[k], scores[k]) for k in gone)
         self.alive = [i for k, i in enumerate(self.alive) if k not in gone]
         return bool(gone)
 
