@@ -1389,7 +1389,12 @@ def model_cuts(
         page.headline_sure = pick is not None and pick.sure
         page.headline_echoes = tuple(page.alive[k] for k in pick.echoes) if pick is not None else ()
     _rounds(working, model, threshold)
-    found = model.titles_of(*_title_inputs(titled))
+    # a sure first pick with text after it stands whatever a second look finds: looked again
+    # only where it may not
+    stands = [page.headline_sure and page.headline != page.alive[-1] for page in titled]
+    unsure = [page for page, sure in zip(titled, stands, strict=True) if not sure]
+    second_look = iter(model.titles_of(*_title_inputs(unsure)))
+    found = [None if sure else next(second_look) for sure in stands]
     for k, (page, pick) in enumerate(zip(titled, found, strict=True)):
         if page.headline is not None and page.headline != page.alive[-1] and (pick is None or page.headline_sure):
             # the first look's pick stands, if text still follows it, when none looks like the
