@@ -419,7 +419,7 @@ def test_own_features_of_many_lines_are_each_lines_to_the_bit():
     # that is not a space, capitals beyond U+FFFF and in title case, digits of other scripts,
     # a lone surrogate, quotes that both open and close
     pieces = [
-        *"aA1 .!?…\"'”’»)]“‘«([|•·/›»-&@#©:,\t\u00a0\u2028\x0b\x1c\x85",
+        *"aA1 .!?…\"'”’»)]“‘«([|•·/›»-&@#©:,\t\u00a0\u2028\x0b\x1c\x85*►+>„ª",
         "😀", "𝐀", "𝟏", "٣", "Ⅻ", "ǅ", "İ", "ß", "\ud800", "http://", "www.", ".com", ".dex", "12.03.2019",
         "08:40", "Mar", "U.S.", "NATO", " | ", " / ", "(c)", "Copyright",
     ]  # fmt: skip
