@@ -331,7 +331,7 @@ def glued_edges(pages: list[Page], seed: int = 0, rules: Path | None = None) -> 
         looked = edge_lines(list(map(len, words)), TRAINED_EDGE_LINES, facing=False)
         for at, sides in looked.items():
             line = body[at]
-            natural = [edge for edge in sentence_edges(line) if edge.last in sides]
+            natural = sentence_edges(line, sides)
             data.add(in_context(words, at, natural), rows[at], stop, 1)
             for last in sides:
                 if pool and rng.random() < GLUED_SHARE:
@@ -357,7 +357,7 @@ def _glued(
     glued_words = split_words(glued.lower())
     row = own_features([glued], [glued_words])[0]
     row[LINE_FEATURES.index("stopwords")] = sum(map(stop.__contains__, glued_words)) / max(len(glued_words), 1)
-    made = [edge for edge in sentence_edges(glued) if edge.last == last]
+    made = sentence_edges(glued, (last,))
     if not made or not (piece.endswith(made[0].text) if last else piece.startswith(made[0].text)):
         return [], row
     return in_context([*words[:at], glued_words, *words[at + 1 :]], at, made), row

@@ -510,7 +510,7 @@ def test_the_first_two_and_the_last_long_lines_are_looked_into_and_the_model_lea
     text = "\n\n".join([GLUED[0], standfirst, *GLUED[1:]])
     cuts = [text[r.start : r.end].strip() for r in clean(text).removals if r.rule == "model:sentence"]
     assert "Photograph: Reuters." in cuts
-    # a notice glued to the paragraph before the last is not looked for (a third more of the cost)
+    # a notice glued to the paragraph before the last is not looked for
     before_last = [*GLUED[:3], GLUED[3] + " Image: Getty Images.", GLUED[4].replace(" Image: Getty Images.", "")]
     text = "\n\n".join(before_last)
     cuts = [text[r.start : r.end].strip() for r in clean(text).removals if r.rule == "model:sentence"]
